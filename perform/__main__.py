@@ -1,0 +1,3 @@
+from perform.cli import entry
+
+entry()

@@ -1,0 +1,10 @@
+"""CLI commands: one module each, with ``register(subparsers)`` setting ``func``.
+
+``perform/cli.py`` imports these lazily-light modules only; anything heavy (the TUI,
+aiortc) is imported inside the command's function, so ``perform run --headless``
+never imports textual.
+"""
+
+from perform.commands import bench, run, tui
+
+COMMANDS = (tui, run, bench)

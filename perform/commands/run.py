@@ -1,0 +1,32 @@
+"""``perform run``: run the show, in the TUI or ``--headless``."""
+
+from __future__ import annotations
+
+import argparse
+
+from perform.config import load_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="run the show (add --headless for no UI)")
+    parser.add_argument("--headless", action="store_true", help="no UI: print status lines instead")
+    parser.add_argument(
+        "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
+    )
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if not args.headless:
+        from perform.commands import tui
+
+        return tui.main(args)
+    import asyncio
+
+    from perform.headless import run_headless
+    from perform.logs import setup_logging
+    from perform.session import Session
+
+    setup_logging(to_stderr=True, verbose=args.verbose)
+    return asyncio.run(run_headless(Session(config), seconds=args.seconds))

@@ -1,0 +1,80 @@
+"""The show without a UI: status lines on stdout, notices on stderr, clean stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from perform.events import Notice
+from perform.render.host import EngineStats
+from perform.session import Session
+
+
+def format_stats(stats: EngineStats) -> str:
+    line = (
+        f"engine {stats.engine}/{stats.preset} on {stats.backend}: "
+        f"{stats.steps_per_second:7.1f} steps/s, {stats.frames_per_second:5.1f} frames/s, "
+        f"step {stats.step_ms:.2f} ms, frame {stats.frame_ms:.2f} ms"
+    )
+    if stats.errors:
+        line += f", {stats.errors} errors (last: {stats.last_error})"
+    return line
+
+
+async def run_headless(
+    session: Session,
+    *,
+    seconds: float | None = None,
+    out: Callable[[str], None] = print,
+    status_every: float = 1.0,
+) -> int:
+    """Run ``session`` until ``seconds`` pass or SIGINT/SIGTERM; returns the exit status."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    last_line = 0.0
+
+    def on_stats(stats: EngineStats) -> None:
+        nonlocal last_line
+        now = time.monotonic()
+        if now - last_line >= status_every:
+            last_line = now
+            out(format_stats(stats))
+
+    def on_notice(notice: Notice) -> None:
+        print(f"[{notice.severity}] {notice.title}: {notice.message}", file=sys.stderr)
+
+    session.events.subscribe("engine.stats", on_stats)
+    session.events.subscribe("notice", on_notice)
+    out(
+        f"perform: {session.backend.reason}; preset {session.config.engine.preset}; "
+        f"world {session.config.engine.world}², stream {session.config.stream.width}x"
+        f"{session.config.stream.height} @ {session.config.stream.fps} fps"
+    )
+    started = time.perf_counter()
+    await session.start()
+    try:
+        if seconds is None:
+            await stop.wait()
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
+    finally:
+        steps = session.host.total_steps
+        frames = session.host.mailbox.posted
+        await session.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    elapsed = time.perf_counter() - started
+    out(
+        f"ran {elapsed:.1f} s: {steps} steps ({steps / elapsed:.1f} steps/s), "
+        f"{frames} frames ({frames / elapsed:.1f} frames/s)"
+    )
+    return 0

@@ -1,0 +1,65 @@
+"""A size-1, latest-wins slot between the engine thread and its readers."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One rendered frame, in host memory, never mutated after it is posted."""
+
+    rgb: numpy.ndarray
+    """``(height, width, 3)`` uint8."""
+    seq: int
+    """1, 2, 3... in production order."""
+    sim_time: float
+    """Seconds of simulation (steps / steps per second) when it was rendered."""
+    produced_at: float
+    """``time.perf_counter()`` when it was posted."""
+    param_version: int
+    """Version of the parameter snapshot the last step before it used."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Optional planes (e.g. ``"i420"``) an engine may provide beside the RGB frame."""
+
+    @property
+    def width(self) -> int:
+        return int(self.rgb.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.rgb.shape[0])
+
+
+class FrameMailbox:
+    """Holds only the newest frame: a slow reader skips frames, it never queues them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frame: Frame | None = None
+        self.posted = 0
+        self.replaced_unread = 0
+        self._read_seq = 0
+
+    def put(self, frame: Frame) -> None:
+        with self._lock:
+            if self._frame is not None and self._frame.seq > self._read_seq:
+                self.replaced_unread += 1
+            self._frame = frame
+            self.posted += 1
+
+    def latest(self) -> Frame | None:
+        """The newest frame (or None before the first one); marks it read."""
+        with self._lock:
+            frame = self._frame
+            if frame is not None:
+                self._read_seq = max(self._read_seq, frame.seq)
+            return frame
+
+    def peek(self) -> Frame | None:
+        """The newest frame without marking it read (previews, diagnostics)."""
+        return self._frame

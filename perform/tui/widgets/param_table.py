@@ -1,0 +1,106 @@
+"""Every parameter with its live value, a meter and who moved it last."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from perform.errors import PerformError
+from perform.params import ParamSpec, ParamStore
+
+METER_WIDTH = 12
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def meter(fraction: float, width: int = METER_WIDTH) -> str:
+    """A bar of ``width`` cells filled to ``fraction`` with eighth-block resolution."""
+    fraction = min(1.0, max(0.0, fraction))
+    eighths = round(fraction * width * 8)
+    full, part = divmod(eighths, 8)
+    bar = "█" * full + (_EIGHTHS[part] if part else "")
+    return bar.ljust(width)
+
+
+def format_value(spec: ParamSpec, value: Any) -> str:
+    if spec.kind == "continuous":
+        span = max(spec.max - spec.min, 1e-9)
+        decimals = max(0, 3 - math.floor(math.log10(span)))
+        text = f"{float(value):.{decimals}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return f"{text}{spec.unit}"
+    if spec.kind == "trigger":
+        return f"#{value}"
+    text = str(value)
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+class ParamTable(DataTable):
+    """Up/down pick a parameter; left/right (and +/-) change it through the store."""
+
+    BINDINGS = [
+        Binding("left,minus", "adjust(-1)", "Less", show=True),
+        Binding("right,plus,equals_sign", "adjust(1)", "More", show=True),
+        Binding("shift+left", "adjust(-10)", "Less ×10", show=False),
+        Binding("shift+right", "adjust(10)", "More ×10", show=False),
+    ]
+
+    def __init__(self, store: ParamStore, names: Iterable[str] | None = None, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.store = store
+        self.names = list(names) if names is not None else list(store.specs)
+
+    def on_mount(self) -> None:
+        self.add_column("parameter", key="name")
+        self.add_column("value", key="value", width=12)
+        self.add_column("", key="meter", width=METER_WIDTH)
+        self.add_column("by", key="source", width=7)
+        for name in self.names:
+            self.add_row(*self._cells(name), key=name)
+
+    def _cells(self, name: str) -> tuple[Text | str, ...]:
+        spec = self.store.spec(name)
+        value = self.store.get(name)
+        bar = meter(spec.normalized(value)) if spec.kind in ("continuous", "enum") else ""
+        return (
+            name,
+            Text(format_value(spec, value), justify="right"),
+            bar,
+            self.store.last_source(name),
+        )
+
+    def refresh_names(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name not in self.names:
+                continue
+            for key, cell in zip(("value", "meter", "source"), self._cells(name)[1:], strict=True):
+                self.update_cell(name, key, cell)
+
+    @property
+    def focused_name(self) -> str | None:
+        if not self.names or self.cursor_row < 0:
+            return None
+        return self.names[min(self.cursor_row, len(self.names) - 1)]
+
+    def action_adjust(self, steps: int) -> None:
+        name = self.focused_name
+        if name is None:
+            return
+        spec = self.store.spec(name)
+        value = self.store.get(name)
+        try:
+            if spec.kind == "continuous":
+                step = (spec.max - spec.min) / 100.0
+                self.store.apply(name, float(value) + steps * step, "tui")
+            elif spec.kind == "enum":
+                index = spec.choices.index(value) + (1 if steps > 0 else -1)
+                self.store.apply(name, spec.choices[index % len(spec.choices)], "tui")
+            elif spec.kind == "trigger" and steps > 0:
+                self.store.apply(name, 1, "tui")
+        except PerformError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")

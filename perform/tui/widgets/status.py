@@ -1,0 +1,28 @@
+"""The status line: backend and why, simulation speed, frame cost, preview rate."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from perform.render.host import EngineStats
+
+
+def status_text(backend_reason: str, stats: EngineStats | None, preview_fps: float | None) -> str:
+    parts = [backend_reason]
+    if stats is None:
+        parts.append("engine starting…")
+    else:
+        parts.append(f"{stats.engine}/{stats.preset}")
+        parts.append(f"{stats.steps_per_second:.0f} steps/s")
+        parts.append(f"frame {stats.frame_ms:.1f} ms")
+        if stats.errors:
+            parts.append(f"[b red]{stats.errors} engine errors[/]")
+    if preview_fps is not None:
+        parts.append(f"preview {preview_fps:.0f} fps")
+    return "  │  ".join(parts)
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    """

@@ -1,0 +1,25 @@
+"""Shared fixtures: a numpy-backed session with small, fast settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from engines import numpy_backend
+from perform.config import AppConfig
+from perform.session import Session
+
+
+def small_config(**engine) -> AppConfig:
+    return AppConfig.model_validate(
+        {"stream": {"width": 128, "height": 128, "fps": 30}, "engine": {"world": 128, **engine}}
+    )
+
+
+@pytest.fixture
+def config() -> AppConfig:
+    return small_config()
+
+
+@pytest.fixture
+def session(config: AppConfig) -> Session:
+    return Session(config, backend=numpy_backend())
