@@ -47,3 +47,119 @@ class EventBus:
             except Exception:
                 self.errors += 1
                 log.exception("subscriber of %s failed", topic)
+
+
+# --- topics shared between parts of the app -------------------------------------------
+# Producers publish these on ``session.events``; consumers subscribe. The payloads are
+# defined here so the parts can be built (and tested) independently of each other.
+
+ENGINE_STATS = "engine.stats"
+"""payload: perform.render.host.EngineStats (engine thread -> UI, headless)."""
+NOTICE = "notice"
+"""payload: Notice (anything -> the performer)."""
+MIDI_CLOCK = "midi.clock"
+"""payload: MidiClock (MIDI input -> the tempo clock)."""
+TEMPO_STATE = "tempo.state"
+"""payload: TempoState (clock -> feedback, Scope link, UI), on change and on every beat."""
+SHOW_STATE = "show.state"
+"""payload: ShowState (setlist runner -> feedback, UI, headless)."""
+CONTROL_MESSAGE = "control.message"
+"""payload: InputMessage (MIDI/OSC inputs -> monitor, learn)."""
+DEVICE_STATE = "device.state"
+"""payload: DeviceState (MIDI input/output -> UI, feedback)."""
+SCOPE_STATUS = "scope.status"
+"""payload: ScopeStatus (Scope link -> UI, headless)."""
+SCOPE_LOAD = "scope.load"
+"""payload: PipelineRequest (setlist -> Scope link): load this pipeline before streaming."""
+
+
+@dataclass(frozen=True, slots=True)
+class MidiClock:
+    kind: Literal["tick", "start", "stop", "continue", "position"]
+    at: float
+    """``time.perf_counter()`` when the message arrived (taken on the rtmidi thread)."""
+    position: int | None = None
+    """Song position in MIDI beats (sixteenths) for ``position``."""
+
+
+@dataclass(frozen=True, slots=True)
+class TempoState:
+    bpm: float
+    beat: float
+    """Beats since the clock started (fractional)."""
+    beats_per_bar: int
+    playing: bool
+    source: str
+    """``internal``, ``tap``, ``midi`` or ``link``."""
+
+    @property
+    def bar(self) -> int:
+        return int(self.beat // self.beats_per_bar)
+
+    @property
+    def beat_in_bar(self) -> int:
+        return int(self.beat % self.beats_per_bar)
+
+    @property
+    def phase(self) -> float:
+        return self.beat % 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ShowState:
+    show: str
+    index: int | None
+    """Current scene (0-based), None before the first GO."""
+    scene: str | None
+    next_index: int | None
+    next_scene: str | None
+    next_notes: str
+    phase: Literal["idle", "transition", "hold", "waiting", "done", "panic"]
+    hold_remaining: float | None
+    """Seconds until an automatic continue, None when manual."""
+    go_at: float | None = None
+    """Loop time at which a quantized GO will fire (None: no GO pending)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputMessage:
+    source: Literal["midi", "osc"]
+    device: str
+    """Port name (MIDI) or sender address (OSC)."""
+    text: str
+    """Human-readable message, e.g. ``cc ch1 #7 = 64`` or ``/vj/engine/speed 1.5``."""
+    at: float
+    target: str | None = None
+    """What it moved (a parameter or action name), None when nothing is bound."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceState:
+    name: str
+    direction: Literal["in", "out"]
+    state: Literal["connected", "lost", "absent"]
+    port: str | None = None
+    """The real port name it matched (``nanoKONTROL2:nanoKONTROL2 _ CTRL 20:0``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeStatus:
+    url: str
+    state: Literal["offline", "checking", "loading", "connecting", "streaming", "stalled", "error"]
+    message: str = ""
+    version: str | None = None
+    pipeline: str | None = None
+    fps_in: float = 0.0
+    fps_out: float = 0.0
+    latency_ms: float | None = None
+    rtt_ms: float | None = None
+    reconnects: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineRequest:
+    pipeline_ids: tuple[str, ...]
+    load_params: dict[str, Any] = field(default_factory=dict)
+    """Passed to ``POST /api/v1/pipeline/load`` (height, width, loras, lora_merge_mode...)."""
+    lora_names: dict[str, str] = field(default_factory=dict)
+    """``lora.<name>.scale`` parameter name -> the LoRA's absolute path on the server."""

@@ -557,6 +557,21 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             doc="How long Scope takes to blend into a new prompt.",
         ),
         ParamSpec(
+            "engine.crossfade",
+            min=0.0,
+            max=60.0,
+            default=2.0,
+            unit="s",
+            doc="How long a switch to another engine's preset crossfades the two organisms.",
+        ),
+        ParamSpec(
+            "scope.input_mode",
+            "enum",
+            default="video",
+            choices=("video", "text"),
+            doc="Scope input: the organism as video, or prompts only (text).",
+        ),
+        ParamSpec(
             "scope.noise_scale",
             min=0.0,
             max=1.0,
@@ -564,6 +579,23 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             doc="How much Scope re-imagines the input video (video mode).",
         ),
     ]
+
+
+def lora_param_name(stem: str) -> str:
+    """``lora.<name>.scale`` for a LoRA file stem: lower case, non-alphanumerics -> ``_``."""
+    name = "".join(c if c.isalnum() else "_" for c in stem.lower()).strip("_") or "lora"
+    return f"lora.{name}.scale"
+
+
+def lora_spec(param_name: str, default: float = 1.0, doc: str = "") -> ParamSpec:
+    """The spec every part uses for a LoRA scale (register it once, if absent)."""
+    return ParamSpec(
+        param_name,
+        min=-2.0,
+        max=2.0,
+        default=default,
+        doc=doc or "LoRA scale (only for adapters Scope loaded with runtime_peft).",
+    )
 
 
 def engine_specs(decls: Iterable[Any]) -> list[ParamSpec]:

@@ -24,9 +24,19 @@ def main(args: argparse.Namespace) -> int:
         return tui.main(args)
     import asyncio
 
+    from perform.build import build_session
     from perform.headless import run_headless
     from perform.logs import setup_logging
-    from perform.session import Session
 
     setup_logging(to_stderr=True, verbose=args.verbose)
-    return asyncio.run(run_headless(Session(config), seconds=args.seconds))
+    session = build_session(config, run_options(args))
+    return asyncio.run(run_headless(session, seconds=args.seconds))
+
+
+def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
+    """The RunOptions this command line asks for (shared by the TUI and headless paths)."""
+    from perform.build import RunOptions
+
+    return RunOptions(
+        headless=bool(getattr(args, "headless", False)), seconds=getattr(args, "seconds", None)
+    )

@@ -17,9 +17,10 @@ def main(args: argparse.Namespace) -> int:
 
     setup_logging(to_stderr=False, verbose=args.verbose)
     config = load_config(args.config)
-    from perform.session import Session
+    from perform.build import build_session
+    from perform.commands.run import run_options
     from perform.tui.app import PerformApp
 
-    app = PerformApp(Session(config))
+    app = PerformApp(build_session(config, run_options(args)))
     app.run()
     return app.return_code or 0

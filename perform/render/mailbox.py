@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy
 
@@ -23,8 +22,10 @@ class Frame:
     """``time.perf_counter()`` when it was posted."""
     param_version: int
     """Version of the parameter snapshot the last step before it used."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Optional planes (e.g. ``"i420"``) an engine may provide beside the RGB frame."""
+    yuv420p: numpy.ndarray | None = None
+    """The same frame as I420 (``(height * 3 // 2, width)`` uint8, Y then U then V planes,
+    the layout ``av.VideoFrame.from_ndarray(format="yuv420p")`` takes), when the renderer
+    provides it; the stream then converts nothing on the CPU."""
 
     @property
     def width(self) -> int:
