@@ -130,3 +130,12 @@ def test_slew_glides_towards_targets():
     out = slew.update({"a": 1.0, "b": 1.0}, 1.0)
     assert out["b"] == 1.0  # no smoothing: jumps
     assert out["a"] == pytest.approx(1 - np.exp(-1.0))
+
+
+def test_frames_keep_flowing_while_the_simulation_catches_up(store):
+    # An unreachable step rate with a deep catch-up budget must not starve the frames.
+    host = make_host(store, steps_per_second=100_000, fps=20, max_catchup=10_000, world=128)
+    host.start()
+    time.sleep(1.0)
+    host.stop()
+    assert host.mailbox.posted >= 12

@@ -195,6 +195,8 @@ class EngineHost:
                         acc -= 1.0
                         steps_window += 1
                         self._steps += 1
+                        if clock() >= next_frame:
+                            break  # a frame is due: deliver it, catch up after
                     step_time += clock() - t0
                 if now >= next_frame:
                     t0 = clock()
