@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from engines import Backend
 from perform.config import AppConfig
@@ -21,13 +22,35 @@ class RunOptions:
 
     headless: bool = False
     seconds: float | None = None
+    setlist: Path | None = None
+    """Show file to run."""
+    bpm: float | None = None
+    """Tempo override for the show (``--bpm``)."""
 
 
 ComponentFactory = Callable[[Session, RunOptions], Component | None]
 
-#: Factories in start order (inputs before the things they drive is not required:
-#: everything talks through the store and the event bus).
-COMPONENT_FACTORIES: list[ComponentFactory] = []
+
+def _tempo(session: Session, options: RunOptions) -> Component:
+    from perform.tempo import TempoComponent
+
+    return TempoComponent(session.config.tempo)
+
+
+def _setlist(session: Session, options: RunOptions) -> Component | None:
+    if options.setlist is None:
+        return None
+    from engines import presets
+    from perform.setlist import load_setlist
+    from perform.show import SetlistRunner
+
+    setlist = load_setlist(options.setlist, session.store.specs, presets())
+    # Headless shows start themselves; in the TUI the first GO starts the show.
+    return SetlistRunner(setlist, autostart=options.headless, bpm=options.bpm)
+
+
+#: Factories in start order (the setlist runner needs the tempo clock before it).
+COMPONENT_FACTORIES: list[ComponentFactory] = [_tempo, _setlist]
 
 
 def build_session(

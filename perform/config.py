@@ -83,6 +83,15 @@ class OscConfig(Strict):
     """Sender addresses accepted when bound to a non-loopback address."""
 
 
+class TempoConfig(Strict):
+    source: Literal["auto", "internal", "midi", "link"] = "auto"
+    """Who leads the tempo: ``auto`` follows MIDI clock when it arrives, else the show's bpm;
+    ``link`` joins an Ableton Link session (``uv sync --extra link``)."""
+    bpm: float = Field(120.0, ge=20, le=300)
+    """Tempo before a show sets its own."""
+    beats_per_bar: int = Field(4, ge=1, le=16)
+
+
 class PathsConfig(Strict):
     mappings: Path = PROJECT_ROOT / "mappings"
     """Folder of controller mapping files."""
@@ -103,6 +112,7 @@ class AppConfig(Strict):
     stream: StreamConfig = StreamConfig()
     engine: EngineConfig = EngineConfig()
     osc: OscConfig = OscConfig()
+    tempo: TempoConfig = TempoConfig()
     paths: PathsConfig = PathsConfig()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)

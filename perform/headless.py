@@ -9,9 +9,27 @@ import sys
 import time
 from collections.abc import Callable
 
-from perform.events import Notice
+from perform.events import NOTICE, SHOW_STATE, Notice, ShowState
 from perform.render.host import EngineStats
 from perform.session import Session
+
+
+def format_show(state: ShowState, now: float) -> str | None:
+    """A line for the performer when a scene starts, a GO is armed or the show ends."""
+    if state.phase == "done":
+        return f"show '{state.show}' finished"
+    if state.phase == "panic":
+        return "PANIC: fading to black (panic again to cut)"
+    if state.go_at is not None:
+        return f"GO armed: {state.next_scene} in {max(0.0, state.go_at - now):.2f} s (quantized)"
+    if state.index is None:
+        return f"show '{state.show}' ready: first scene {state.next_scene} on GO"
+    line = f"scene {state.index + 1}: {state.scene}"
+    if state.next_scene is None:
+        return line + "; last scene"
+    if state.hold_remaining is not None:
+        return line + f"; next: {state.next_scene} in {state.hold_remaining:.1f} s"
+    return line + f"; next: {state.next_scene} on GO"
 
 
 def format_stats(stats: EngineStats) -> str:
@@ -50,8 +68,22 @@ async def run_headless(
     def on_notice(notice: Notice) -> None:
         print(f"[{notice.severity}] {notice.title}: {notice.message}", file=sys.stderr)
 
+    last_show: tuple[object, ...] | None = None
+
+    def on_show(state: ShowState) -> None:
+        nonlocal last_show
+        key = (state.index, state.phase == "done", state.phase == "panic", state.go_at)
+        if key != last_show:
+            last_show = key
+            line = format_show(state, loop.time())
+            if line:
+                out(line)
+        if state.phase == "done":
+            stop.set()
+
     session.events.subscribe("engine.stats", on_stats)
-    session.events.subscribe("notice", on_notice)
+    session.events.subscribe(NOTICE, on_notice)
+    session.events.subscribe(SHOW_STATE, on_show)
     out(
         f"perform: {session.backend.reason}; preset {session.config.engine.preset}; "
         f"world {session.config.engine.world}², stream {session.config.stream.width}x"

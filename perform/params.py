@@ -33,7 +33,9 @@ from perform.errors import ParamError, did_you_mean
 log = logging.getLogger(__name__)
 
 Kind = Literal["continuous", "enum", "trigger", "text"]
-SOURCES = frozenset({"midi", "osc", "setlist", "tui", "api", "default", "ramp", "engine", "scope"})
+SOURCES = frozenset(
+    {"midi", "osc", "setlist", "tui", "api", "default", "ramp", "engine", "scope", "clock"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +500,9 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("cue.go", "Take the next scene (GO)."),
     ActionSpec("cue.back", "Go back to the previous scene."),
     ActionSpec("cue.goto", "Jump to a scene by number or name.", takes_arg=True),
+    ActionSpec(
+        "cue.arm", "Put a scene (number or name) on standby for the next GO.", takes_arg=True
+    ),
     ActionSpec("panic", "Fade to a safe state; a second panic cuts at once."),
     ActionSpec("freeze", "Freeze the organism (toggle)."),
     ActionSpec("blackout", "Cut the output to black (toggle)."),
@@ -555,6 +560,14 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             default=2.0,
             unit="s",
             doc="How long Scope takes to blend into a new prompt.",
+        ),
+        ParamSpec(
+            "tempo.bpm",
+            min=20.0,
+            max=300.0,
+            default=120.0,
+            unit=" bpm",
+            doc="Tempo of the show clock (followed by tap, MIDI clock or Link when they lead).",
         ),
         ParamSpec(
             "engine.crossfade",

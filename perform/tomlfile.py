@@ -78,7 +78,7 @@ def _index_lines(text: str) -> dict[Loc, int]:
             continue
         header = _HEADER.match(line)
         if header and not line.lstrip().startswith("#"):
-            path = tuple(_split_key(header.group(2)))
+            path = _in_arrays(tuple(_split_key(header.group(2))), array_counts)
             if header.group(1) == "[[":
                 index = array_counts.get(path, -1) + 1
                 array_counts[path] = index
@@ -96,6 +96,18 @@ def _index_lines(text: str) -> dict[Loc, int]:
                 if rest.count(quote) == 1:
                     in_multiline = quote
     return lines
+
+
+def _in_arrays(path: Loc, array_counts: dict[Loc, int]) -> Loc:
+    """``[scenes.params]`` after ``[[scenes]]`` means the last scene: insert its index."""
+    out: Loc = ()
+    raw: Loc = ()
+    for part in path:
+        raw = (*raw, part)
+        out = (*out, part)
+        if raw in array_counts and raw != path:
+            out = (*out, array_counts[raw])
+    return out
 
 
 def read_toml(path: str | Path, error: type[PerformError] = PerformError) -> TomlSource:

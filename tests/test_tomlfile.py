@@ -21,6 +21,12 @@ notes = '''
 [not a table]
 '''
 after = 1
+
+[scenes.extra]
+"lenia.sigma" = 0.02
+
+[[scenes]]
+name = "outro"
 """
 
 
@@ -34,6 +40,8 @@ def test_lines_of_key_paths():
     assert src.line_of(("scenes", 1, "after")) == 16  # the multi-line string was skipped
     assert src.line_of(("scenes", 0, "hold", "beats")) == 8  # falls back to the enclosing key
     assert src.where(("tempo", "nope")) == "x.toml:3"
+    assert src.line_of(("scenes", 1, "extra", "lenia.sigma")) == 19
+    assert src.line_of(("scenes", 2, "name")) == 22
 
 
 def test_format_loc():

@@ -9,7 +9,14 @@ from perform.config import load_config
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run the show (add --headless for no UI)")
+    parser.add_argument(
+        "setlist", nargs="?", metavar="SHOW", help="show file to run (setlists/*.toml)"
+    )
     parser.add_argument("--headless", action="store_true", help="no UI: print status lines instead")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="validate the show and print its timeline, then exit"
+    )
+    parser.add_argument("--bpm", type=float, default=None, help="run the show at this tempo")
     parser.add_argument(
         "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
     )
@@ -18,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    if args.dry_run:
+        return dry_run(args)
     if not args.headless:
         from perform.commands import tui
 
@@ -35,8 +44,26 @@ def main(args: argparse.Namespace) -> int:
 
 def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
     """The RunOptions this command line asks for (shared by the TUI and headless paths)."""
+    from pathlib import Path
+
     from perform.build import RunOptions
 
+    setlist = getattr(args, "setlist", None)
     return RunOptions(
-        headless=bool(getattr(args, "headless", False)), seconds=getattr(args, "seconds", None)
+        headless=bool(getattr(args, "headless", False)),
+        seconds=getattr(args, "seconds", None),
+        setlist=Path(setlist) if setlist else None,
+        bpm=getattr(args, "bpm", None),
     )
+
+
+def dry_run(args: argparse.Namespace) -> int:
+    from perform.errors import SetlistError
+    from perform.setlist import load_setlist
+    from perform.timeline import timeline
+
+    if not args.setlist:
+        raise SetlistError("--dry-run needs a show file: perform run setlists/demo.toml --dry-run")
+    for line in timeline(load_setlist(args.setlist), args.bpm):
+        print(line)
+    return 0

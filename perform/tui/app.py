@@ -7,7 +7,7 @@ from textual.binding import Binding
 
 from perform.session import Session
 from perform.tui.bridge import Bridge
-from perform.tui.messages import EngineStatsUpdated, NoticePosted, ParamsChanged
+from perform.tui.messages import EngineStatsUpdated, NoticePosted, ParamsChanged, ShowStateUpdated
 from perform.tui.screens.live import LiveScreen
 
 
@@ -40,6 +40,9 @@ class PerformApp(App):
 
     def on_engine_stats_updated(self, message: EngineStatsUpdated) -> None:
         self.screen.post_message(EngineStatsUpdated(message.stats))
+
+    def on_show_state_updated(self, message: ShowStateUpdated) -> None:
+        self.screen.post_message(ShowStateUpdated(message.state))
 
     def on_notice_posted(self, message: NoticePosted) -> None:
         notice = message.notice

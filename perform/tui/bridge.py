@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 from textual.app import App
 
-from perform.events import Notice
+from perform.events import SHOW_STATE, Notice, ShowState
 from perform.params import ChangeSet
 from perform.render.host import EngineStats
 from perform.session import Session
-from perform.tui.messages import EngineStatsUpdated, NoticePosted, ParamsChanged
+from perform.tui.messages import EngineStatsUpdated, NoticePosted, ParamsChanged, ShowStateUpdated
 
 
 class Bridge:
@@ -27,7 +27,13 @@ class Bridge:
             session.store.subscribe(self._on_changes),
             session.events.subscribe("engine.stats", self._on_stats),
             session.events.subscribe("notice", self._on_notice),
+            session.events.subscribe(SHOW_STATE, self._on_show),
         ]
+        self.show_state: ShowState | None = None
+
+    def _on_show(self, state: ShowState) -> None:
+        self.show_state = state
+        self.app.post_message(ShowStateUpdated(state))
 
     def _on_stats(self, stats: EngineStats) -> None:
         self.app.post_message(EngineStatsUpdated(stats))

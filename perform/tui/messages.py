@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from perform.events import Notice
+from perform.events import Notice, ShowState
 from perform.render.host import EngineStats
 
 
@@ -26,6 +26,15 @@ class EngineStatsUpdated(Message, bubble=False):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, EngineStatsUpdated)
+
+
+class ShowStateUpdated(Message, bubble=False):
+    def __init__(self, state: ShowState) -> None:
+        super().__init__()
+        self.state = state
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ShowStateUpdated)
 
 
 class NoticePosted(Message, bubble=False):

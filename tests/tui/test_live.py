@@ -74,3 +74,35 @@ async def test_live_engine_feeds_the_preview_at_10_fps_or_more(still_session: Se
 def test_meter():
     assert meter(0.0) == " " * 12 and meter(1.0) == "█" * 12
     assert meter(0.5).rstrip() == "█" * 6
+
+
+async def test_space_is_go_for_a_loaded_show(tmp_path):
+    from perform.build import RunOptions, build_session
+    from tests.conftest import small_config
+    from tests.tui.conftest import frozen_frame
+
+    show = tmp_path / "show.toml"
+    show.write_text('[show]\nname = "s"\n[[scenes]]\nname = "One"\n[[scenes]]\nname = "Two"\n')
+    from engines import numpy_backend
+
+    session = build_session(small_config(), RunOptions(setlist=show), backend=numpy_backend())
+    session.host.mailbox.put(frozen_frame(128, 128))
+    app = PerformApp(session, live=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        runner = session.component("setlist")
+        assert runner.sequencer.index is None  # in the TUI the show waits for the first GO
+        await pilot.press("space")
+        assert runner.sequencer.index == 0
+        await pilot.pause()
+        assert "▶ 1 One → Two on GO" in str(app.screen.query_one("#status").render())
+        await asyncio.sleep(0.6)  # GO protection: 0.5 s by default
+        await pilot.press("space")
+        assert runner.sequencer.index == 1
+
+
+async def test_go_without_a_show_says_so(still_session):
+    app = PerformApp(still_session, live=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("space")
+        await pilot.pause()
+        assert any("no show is loaded" in n.message for n in app._notifications)

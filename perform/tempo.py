@@ -1,0 +1,186 @@
+"""The tempo component: owns the session's TempoClock and keeps it in time.
+
+* ``tempo.bpm`` in the store is the tempo a performer sets (MIDI, OSC, TUI); the clock
+  follows it, and writes it back (source ``clock``) when tap, MIDI clock or Link move it;
+* the ``tap`` action taps the tempo;
+* MIDI clock pulses arrive as ``MIDI_CLOCK`` events from the MIDI input; with
+  ``[tempo] source = "midi"`` (or ``"auto"``, the default, once pulses arrive) the clock
+  follows them: start/stop/continue, tempo from the fitted pulse period, phase re-aligned
+  every beat;
+* with ``source = "link"`` an Ableton Link session (optional ``aalink`` package) drives it;
+* ``TEMPO_STATE`` is published on every beat and whenever the tempo changes, for the
+  OSC feedback, the Scope link (beat forwarding) and the UI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from typing import Any
+
+from perform.clock import PPQN, MidiClockFollower, TapTempo, TempoClock
+from perform.config import TempoConfig
+from perform.errors import ConfigError
+from perform.events import MIDI_CLOCK, TEMPO_STATE, MidiClock
+from perform.params import ChangeSet
+
+log = logging.getLogger(__name__)
+
+
+class TempoComponent:
+    name = "tempo"
+
+    def __init__(self, config: TempoConfig) -> None:
+        self.config = config
+        self.clock = TempoClock(bpm=config.bpm, beats_per_bar=config.beats_per_bar)
+        self.taps = TapTempo()
+        self.midi = MidiClockFollower()
+        self.session: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._offset = 0.0
+        self._beat_handle: asyncio.TimerHandle | None = None
+        self._link_task: asyncio.Task[None] | None = None
+        self._unsubscribe: list[Any] = []
+
+    def now(self) -> float:
+        return self._loop.time() if self._loop is not None else time.monotonic()
+
+    async def start(self, session: Any) -> None:
+        self.session = session
+        self._loop = asyncio.get_running_loop()
+        # MIDI timestamps are perf_counter() seconds taken on the rtmidi thread.
+        self._offset = self._loop.time() - time.perf_counter()
+        self.clock.start(self.now())
+        store = session.store
+        store.apply("tempo.bpm", self.clock.bpm, "clock")
+        self._unsubscribe += [
+            store.subscribe(self._on_changes),
+            session.events.subscribe(MIDI_CLOCK, self.on_midi),
+            store.actions.bind("tap", lambda arg, source: self.tap()),
+        ]
+        if self.config.source == "link":
+            self._link_task = asyncio.create_task(self._follow_link(), name="perform-link")
+        self._schedule_beat()
+
+    async def stop(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._beat_handle is not None:
+            self._beat_handle.cancel()
+        if self._link_task is not None:
+            self._link_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._link_task
+
+    # --- inputs --------------------------------------------------------------------------
+    def set_show_tempo(self, bpm: float, beats_per_bar: int) -> None:
+        """A show starts: take its tempo unless an external clock is in charge."""
+        self.clock.beats_per_bar = beats_per_bar
+        if self.clock.source in ("internal", "tap"):
+            self.clock.set_bpm(bpm, self.now(), "internal")
+            self._changed()
+
+    def tap(self) -> float | None:
+        now = self.now()
+        bpm = self.taps.tap(now)
+        if bpm is not None and self.clock.source in ("internal", "tap"):
+            self.clock.set_bpm(bpm, now, "tap")
+            self.clock.align(now, math.floor(self.clock.beat_at(now) + 0.5))
+            self._changed()
+        return bpm
+
+    def on_midi(self, event: MidiClock) -> None:
+        if self.config.source not in ("midi", "auto"):
+            return
+        at = event.at + self._offset
+        if event.kind == "tick":
+            self.midi.tick(at)
+            if self.midi.count % PPQN == 0:
+                self._follow_midi(at)
+        elif event.kind == "start":
+            self.midi.start(at)
+            self.clock.source = "midi"
+            self.clock.start(at, 0.0)
+            self._changed()
+        elif event.kind == "stop":
+            self.midi.stop()
+            self.clock.stop(at)
+            self._changed()
+        elif event.kind == "continue":
+            self.midi.resume()
+            self.clock.resume(at)
+            self._changed()
+        elif event.kind == "position" and event.position is not None:
+            self.midi.position(event.position)
+
+    def _follow_midi(self, at: float) -> None:
+        bpm = self.midi.bpm()
+        beat = self.midi.beat_at(at)
+        if bpm is None or beat is None:
+            return
+        self.clock.source = "midi"
+        self.clock.playing = True
+        self.clock.bpm = min(300.0, max(20.0, bpm))
+        self.clock.align(at, beat)
+        self._changed()
+
+    async def _follow_link(self) -> None:
+        try:
+            import aalink  # optional: uv sync --extra link
+        except ImportError:
+            raise ConfigError(
+                '[tempo] source = "link" needs the aalink package: uv sync --extra link'
+            ) from None
+        link = aalink.Link(self.clock.bpm)
+        link.quantum = self.clock.beats_per_bar
+        link.enabled = True
+        self.clock.source = "link"
+        try:
+            while True:
+                await link.sync(1)
+                now = self.now()
+                self.clock.bpm = float(link.tempo)
+                self.clock.align(now, float(link.beat))
+                self._changed()
+        finally:
+            link.enabled = False
+
+    def _on_changes(self, changes: ChangeSet) -> None:
+        change = changes.get("tempo.bpm")
+        if change is None or change.source == "clock":
+            return
+        if self.clock.source in ("internal", "tap"):
+            self.clock.set_bpm(float(change.value), self.now(), "internal")
+            self._changed(write=False)
+
+    # --- outputs -------------------------------------------------------------------------
+    def _changed(self, write: bool = True) -> None:
+        if write and self.session is not None:
+            self.session.store.apply("tempo.bpm", round(self.clock.bpm, 3), "clock")
+        self._publish()
+        self._schedule_beat()
+
+    def _publish(self) -> None:
+        if self.session is not None:
+            self.session.events.publish(TEMPO_STATE, self.clock.state(self.now()))
+
+    def _schedule_beat(self) -> None:
+        if self._loop is None:
+            return
+        if self._beat_handle is not None:
+            self._beat_handle.cancel()
+        self._beat_handle = None
+        if not self.clock.playing:
+            return
+        now = self.now()
+        when = self.clock.time_of_beat(math.floor(self.clock.beat_at(now) + 1e-6) + 1)
+        self._beat_handle = self._loop.call_at(max(when, now + 0.001), self._on_beat)
+
+    def _on_beat(self) -> None:
+        self._beat_handle = None
+        self._publish()
+        self._schedule_beat()
