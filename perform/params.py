@@ -206,8 +206,10 @@ class ParamStore:
         if spec.name in self._specs and not replace:
             raise ValueError(f"parameter {spec.name} is already registered")
         self._specs[spec.name] = spec
-        self._values[spec.name] = 0 if spec.kind == "trigger" else spec.coerce(spec.default)
+        value = 0 if spec.kind == "trigger" else spec.coerce(spec.default)
+        self._values[spec.name] = value
         self._meta[spec.name] = _Meta("default", self.now())
+        self._pending[spec.name] = Change(spec.name, value, "default")  # listeners learn of it
         self._publish()
 
     def register_many(self, specs: Iterable[ParamSpec]) -> None:

@@ -139,6 +139,24 @@ class Sequencer:
             self.store.apply("master.fade", self._blackout_level or 1.0, SOURCE)
             self._blackout_level = None
 
+    def replace(self, setlist: Setlist, now: float) -> None:
+        """Swap in an edited show: the running scene (found by name) carries on."""
+        names = [s.name for s in setlist.scenes]
+        if self.index is not None:
+            current = self.setlist.scenes[self.index].name
+            self.index = (
+                names.index(current) if current in names else min(self.index, len(names) - 1)
+            )
+        standby = self.setlist.scenes[self.standby].name if self.standby is not None else None
+        self.setlist = setlist
+        if standby in names:
+            self.standby = names.index(standby)
+        else:
+            self.standby = self._following(self.index)
+        if self.pending is not None and self.pending[1] >= len(names):
+            self.pending = None
+        self._publish(now)
+
     # --- time ----------------------------------------------------------------------------
     def update(self, now: float) -> None:
         """Fire whatever is due at ``now`` (a pending GO, an automatic continue, a phase)."""

@@ -89,6 +89,13 @@ class SetlistRunner:
             if handle is not None:
                 handle.cancel()
 
+    def replace(self, setlist: Setlist) -> None:
+        """Use an edited version of the show (already validated) from now on."""
+        self.setlist = setlist
+        if self.sequencer is not None:
+            self.sequencer.replace(setlist, self.now())
+            self._reschedule()
+
     def _pipeline_request(self) -> PipelineRequest:
         scope = self.setlist.scope
         assert scope is not None

@@ -178,7 +178,7 @@ class TempoComponent:
             return
         now = self.now()
         when = self.clock.time_of_beat(math.floor(self.clock.beat_at(now) + 1e-6) + 1)
-        self._beat_handle = self._loop.call_at(max(when, now + 0.001), self._on_beat)
+        self._beat_handle = self._loop.call_later(max(when - now, 0.001), self._on_beat)
 
     def _on_beat(self) -> None:
         self._beat_handle = None

@@ -1,21 +1,40 @@
 """The one place where show events become Textual messages.
 
-Subscribes to the store and the session's event bus on the loop thread and posts
-coalescing messages to the app; parameter changes are collected into a dirty set
-that the UI drains, so a 1000 msg/s fader sweep costs the UI one refresh per frame.
+Subscribes (on the loop thread) to the store and to the session's event bus, keeps the
+latest state of each kind, and posts coalescing :class:`~perform.tui.messages.Changed`
+messages. Screens and widgets read what they show from here.
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import App
 
-from perform.events import SHOW_STATE, Notice, ShowState
+from perform.events import (
+    CONTROL_MESSAGE,
+    DEVICE_STATE,
+    ENGINE_STATS,
+    NOTICE,
+    SCOPE_STATUS,
+    SHOW_STATE,
+    TEMPO_STATE,
+    DeviceState,
+    InputMessage,
+    Notice,
+    ScopeStatus,
+    ShowState,
+    TempoState,
+)
 from perform.params import ChangeSet
 from perform.render.host import EngineStats
 from perform.session import Session
-from perform.tui.messages import EngineStatsUpdated, NoticePosted, ParamsChanged, ShowStateUpdated
+from perform.tui.messages import Changed, Kind, NoticePosted
+
+MONITOR_SIZE = 200
 
 
 class Bridge:
@@ -23,27 +42,64 @@ class Bridge:
         self.app = app
         self.session = session
         self.dirty: set[str] = set()
+        self.new_specs = False
+        self.stats: EngineStats | None = session.engine_stats
+        self.show: ShowState | None = None
+        self.tempo: TempoState | None = None
+        self.scope: ScopeStatus | None = None
+        self.monitor: deque[InputMessage] = deque(maxlen=MONITOR_SIZE)
+        self.monitor_total = 0
+        self.devices: dict[tuple[str, str], DeviceState] = {}
+        self._osc_times: deque[float] = deque(maxlen=4096)
+        self._spec_count = len(session.store.specs)
+        bus = session.events
         self._unsubscribe: list[Callable[[], None]] = [
             session.store.subscribe(self._on_changes),
-            session.events.subscribe("engine.stats", self._on_stats),
-            session.events.subscribe("notice", self._on_notice),
-            session.events.subscribe(SHOW_STATE, self._on_show),
+            bus.subscribe(ENGINE_STATS, lambda s: self._set("stats", s)),
+            bus.subscribe(SHOW_STATE, lambda s: self._set("show", s)),
+            bus.subscribe(TEMPO_STATE, lambda s: self._set("tempo", s)),
+            bus.subscribe(SCOPE_STATUS, lambda s: self._set("scope", s)),
+            bus.subscribe(CONTROL_MESSAGE, self._on_message),
+            bus.subscribe(DEVICE_STATE, self._on_device),
+            bus.subscribe(NOTICE, self._on_notice),
         ]
-        self.show_state: ShowState | None = None
 
-    def _on_show(self, state: ShowState) -> None:
-        self.show_state = state
-        self.app.post_message(ShowStateUpdated(state))
+    def _post(self, kind: Kind) -> None:
+        self.app.post_message(Changed(kind))
 
-    def _on_stats(self, stats: EngineStats) -> None:
-        self.app.post_message(EngineStatsUpdated(stats))
+    def _set(self, attribute: str, value: Any) -> None:
+        setattr(self, attribute, value)
+        self._post(attribute)  # type: ignore[arg-type]
+
+    def _on_changes(self, changes: ChangeSet) -> None:
+        self.dirty.update(changes)
+        count = len(self.session.store.specs)
+        if count != self._spec_count:
+            self._spec_count = count
+            self.new_specs = True
+            self._post("specs")
+        self._post("params")
+
+    def _on_message(self, message: InputMessage) -> None:
+        self.monitor.append(message)
+        self.monitor_total += 1
+        if message.source == "osc":
+            self._osc_times.append(time.monotonic())
+        self._post("monitor")
+
+    def _on_device(self, state: DeviceState) -> None:
+        self.devices[(state.name, state.direction)] = state
+        self._post("devices")
 
     def _on_notice(self, notice: Notice) -> None:
         self.app.post_message(NoticePosted(notice))
 
-    def _on_changes(self, changes: ChangeSet) -> None:
-        self.dirty.update(changes)
-        self.app.post_message(ParamsChanged())
+    def osc_rate(self, window: float = 2.0) -> float:
+        """OSC messages per second over the last ``window`` seconds."""
+        now = time.monotonic()
+        while self._osc_times and now - self._osc_times[0] > window:
+            self._osc_times.popleft()
+        return len(self._osc_times) / window
 
     def drain(self) -> set[str]:
         dirty, self.dirty = self.dirty, set()

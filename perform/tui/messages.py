@@ -1,40 +1,34 @@
-"""Messages from the show to the UI. High-rate ones coalesce (``can_replace``).
+"""Messages from the show to the UI.
 
-None of them bubble: the app forwards them to the active screen, and a bubbling
-message would come straight back to the app.
+The bridge keeps the latest state of everything; a :class:`Changed` message only says
+*what kind* of state moved, and a newer one replaces an older one of the same kind that
+is still queued (``can_replace``). A 1000 msg/s fader sweep therefore costs the UI one
+refresh per frame, whatever the input rate.
+
+None of them bubble: the app forwards them to the active screen, and a bubbling message
+would come straight back to the app.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from textual.message import Message
 
-from perform.events import Notice, ShowState
-from perform.render.host import EngineStats
+from perform.events import Notice
+
+Kind = Literal["params", "stats", "show", "tempo", "monitor", "devices", "scope", "specs"]
 
 
-class ParamsChanged(Message, bubble=False):
-    """Some parameters changed; the receiver drains the bridge's dirty set."""
+class Changed(Message, bubble=False):
+    """Some show state of ``kind`` changed; read it from the app's bridge."""
 
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ParamsChanged)
-
-
-class EngineStatsUpdated(Message, bubble=False):
-    def __init__(self, stats: EngineStats) -> None:
+    def __init__(self, kind: Kind) -> None:
         super().__init__()
-        self.stats = stats
+        self.kind = kind
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, EngineStatsUpdated)
-
-
-class ShowStateUpdated(Message, bubble=False):
-    def __init__(self, state: ShowState) -> None:
-        super().__init__()
-        self.state = state
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ShowStateUpdated)
+        return isinstance(message, Changed) and message.kind == self.kind
 
 
 class NoticePosted(Message, bubble=False):

@@ -1,69 +1,132 @@
-"""Pilot tests of the Live screen: it shows live values and the keys change them."""
+"""Pilot tests of the Live screen: values shown, keys change them, show and status appear."""
 
 from __future__ import annotations
 
 import asyncio
 
+from perform.events import (
+    CONTROL_MESSAGE,
+    DEVICE_STATE,
+    SCOPE_STATUS,
+    DeviceState,
+    InputMessage,
+    ScopeStatus,
+)
 from perform.session import Session
 from perform.tui.app import PerformApp
 from perform.tui.screens.live import LiveScreen
 from perform.tui.widgets.param_table import ParamTable, meter
+from perform.tui.widgets.param_tabs import ParamTabs, names_for
 from perform.tui.widgets.preview import Preview
+
+
+def table(app: PerformApp, tab: str = "engine") -> ParamTable:
+    return app.screen.query_one(f"#params-{tab}", ParamTable)
 
 
 async def test_live_screen_shows_values_and_arrows_change_them(still_session: Session):
     app = PerformApp(still_session, live=False)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(140, 40)) as pilot:
         assert isinstance(app.screen, LiveScreen)
-        table = app.screen.query_one(ParamTable)
-        row = table.names.index("gray_scott.feed")
-        assert str(table.get_cell("gray_scott.feed", "value")) == "0.03"
-        table.move_cursor(row=row)
+        engine = table(app)
+        row = engine.names.index("gray_scott.feed")
+        assert str(engine.get_cell("gray_scott.feed", "value")) == "0.03"
+        engine.move_cursor(row=row)
         await pilot.press("right", "right", "right")
         store = still_session.store
         assert abs(store.get("gray_scott.feed") - (0.03 + 3 * 0.0007)) < 1e-9
         assert store.last_source("gray_scott.feed") == "tui"
         await pilot.pause()
-        assert str(table.get_cell("gray_scott.feed", "value")) == "0.0321"
-        assert table.get_cell("gray_scott.feed", "source") == "tui"
+        assert str(engine.get_cell("gray_scott.feed", "value")) == "0.0321"
+        assert engine.get_cell("gray_scott.feed", "source") == "tui"
         await pilot.press("left")
         assert abs(store.get("gray_scott.feed") - (0.03 + 2 * 0.0007)) < 1e-9
 
 
+async def test_tabs_group_the_parameters(still_session: Session):
+    app = PerformApp(still_session, live=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        store = still_session.store
+        assert names_for(store, "colour") == ["color.palette", "color.hue", "color.brightness"]
+        assert "gray_scott.feed" in names_for(store, "engine")  # the running engine's rules
+        assert all(n.startswith("prompt.") for n in names_for(store, "prompts"))
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        tabs = app.screen.query_one(ParamTabs)
+        assert tabs.active == "tab-colour" and app.focused is table(app, "colour")
+        await pilot.press("right")  # palette: next choice
+        assert store.get("color.palette") == "cuttlefish"
+
+
 async def test_changes_from_other_sources_show_up(still_session: Session):
     app = PerformApp(still_session, live=False)
-    async with app.run_test(size=(120, 36)) as pilot:
+    async with app.run_test(size=(140, 40)) as pilot:
         still_session.store.apply("color.hue", 0.5, "midi")
         await pilot.pause()
-        table = app.screen.query_one(ParamTable)
-        assert str(table.get_cell("color.hue", "value")) == "0.5"
-        assert table.get_cell("color.hue", "source") == "midi"
+        colour = table(app, "colour")
+        assert str(colour.get_cell("color.hue", "value")) == "0.5"
+        assert colour.get_cell("color.hue", "source") == "midi"
 
 
-async def test_enum_steps_through_choices_and_q_quits(still_session: Session):
+async def test_new_parameters_appear_in_their_tab(still_session: Session):
+    from perform.params import lora_spec
+
     app = PerformApp(still_session, live=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        table = app.screen.query_one(ParamTable)
-        table.move_cursor(row=table.names.index("engine.preset"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        still_session.store.register(lora_spec("lora.arcane.scale", default=0.7))
+        await pilot.pause()
+        assert table(app, "lora").names == ["lora.arcane.scale"]
+
+
+async def test_enum_steps_through_choices_and_q_quits_without_a_show(still_session: Session):
+    app = PerformApp(still_session, live=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        engine = table(app)
+        engine.move_cursor(row=engine.names.index("engine.preset"))
         await pilot.press("right")
         assert still_session.store.get("engine.preset") == "labyrinth"
         await pilot.press("q")
     assert not still_session.running
 
 
+async def test_status_bar_shows_scope_lost_devices_and_the_monitor(still_session: Session):
+    app = PerformApp(still_session, live=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        events = still_session.events
+        events.publish(DEVICE_STATE, DeviceState("nanoKONTROL2", "in", "connected"))
+        events.publish(DEVICE_STATE, DeviceState("APC mini", "in", "lost"))
+        events.publish(
+            SCOPE_STATUS,
+            ScopeStatus("http://gpu:8000", "stalled", "no frames for 5 s", "0.2.4", "longlive"),
+        )
+        for i in range(3):
+            events.publish(
+                CONTROL_MESSAGE,
+                InputMessage("midi", "nanoKONTROL2", f"cc ch1 #{i} = 64", 0.0, "color.hue"),
+            )
+        events.publish(
+            CONTROL_MESSAGE, InputMessage("osc", "127.0.0.1:5000", "/vj/nope 1.0", 0.0, None)
+        )
+        await pilot.pause()
+        status = str(app.screen.query_one("#status").render())
+        assert "nanoKONTROL2 ✓" in status and "APC mini LOST" in status
+        assert "● stalled" in status and "longlive" in status and "no frames for 5 s" in status
+        monitor = str(app.screen.query_one("#monitor").render())
+        assert "cc ch1 #2 = 64 → color.hue" in monitor and "/vj/nope 1.0  (unbound)" in monitor
+
+
 async def test_preview_draws_the_frame_in_half_blocks(still_session: Session):
     app = PerformApp(still_session, live=False)
-    async with app.run_test(size=(120, 36)):
-        preview = app.screen.query_one(Preview)
+    async with app.run_test(size=(140, 40)):
+        preview = app.screen.query_one("#preview", Preview)
         strip = preview.render_line(preview.size.height // 2)
         assert "▀" in strip.text
 
 
 async def test_live_engine_feeds_the_preview_at_10_fps_or_more(still_session: Session):
     app = PerformApp(still_session, live=True)
-    async with app.run_test(size=(120, 36)):
+    async with app.run_test(size=(140, 40)):
         await asyncio.sleep(2.5)
-        preview = app.screen.query_one(Preview)
+        preview = app.screen.query_one("#preview", Preview)
         assert preview.shown_fps >= 10
         assert (
             still_session.engine_stats is not None
@@ -74,35 +137,3 @@ async def test_live_engine_feeds_the_preview_at_10_fps_or_more(still_session: Se
 def test_meter():
     assert meter(0.0) == " " * 12 and meter(1.0) == "█" * 12
     assert meter(0.5).rstrip() == "█" * 6
-
-
-async def test_space_is_go_for_a_loaded_show(tmp_path):
-    from perform.build import RunOptions, build_session
-    from tests.conftest import small_config
-    from tests.tui.conftest import frozen_frame
-
-    show = tmp_path / "show.toml"
-    show.write_text('[show]\nname = "s"\n[[scenes]]\nname = "One"\n[[scenes]]\nname = "Two"\n')
-    from engines import numpy_backend
-
-    session = build_session(small_config(), RunOptions(setlist=show), backend=numpy_backend())
-    session.host.mailbox.put(frozen_frame(128, 128))
-    app = PerformApp(session, live=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        runner = session.component("setlist")
-        assert runner.sequencer.index is None  # in the TUI the show waits for the first GO
-        await pilot.press("space")
-        assert runner.sequencer.index == 0
-        await pilot.pause()
-        assert "▶ 1 One → Two on GO" in str(app.screen.query_one("#status").render())
-        await asyncio.sleep(0.6)  # GO protection: 0.5 s by default
-        await pilot.press("space")
-        assert runner.sequencer.index == 1
-
-
-async def test_go_without_a_show_says_so(still_session):
-    app = PerformApp(still_session, live=False)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("space")
-        await pilot.pause()
-        assert any("no show is loaded" in n.message for n in app._notifications)

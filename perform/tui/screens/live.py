@@ -1,69 +1,166 @@
-"""The Live screen: the organism, every parameter, and the status of the show."""
+"""The Live screen: the organism and Scope's output, the show, the parameters, the status."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
+from engines import PresetError, get_preset
 from perform.session import Session
-from perform.tui.messages import EngineStatsUpdated, ParamsChanged, ShowStateUpdated
+from perform.tui.messages import Changed
+from perform.tui.widgets.monitor import Monitor
 from perform.tui.widgets.param_table import ParamTable
+from perform.tui.widgets.param_tabs import ParamTabs
 from perform.tui.widgets.preview import Preview
-from perform.tui.widgets.status import StatusLine, show_text, status_text
+from perform.tui.widgets.setlist_panel import SetlistPanel
+from perform.tui.widgets.status import (
+    StatusBar,
+    engine_text,
+    midi_text,
+    osc_text,
+    scope_text,
+    status_text,
+)
+
+LIVE_KEYS: list[BindingType] = [
+    Binding("space", "cue('cue.go')", "GO", priority=True),
+    Binding("b", "cue('cue.back')", "Back"),
+    Binding("p", "cue('panic')", "Panic"),
+    Binding("t", "cue('tap')", "Tap"),
+    Binding("e", "edit_prompt", "Prompt"),
+    Binding("s", "app.push_screen('setlist')", "Setlist"),
+    Binding("question_mark", "app.help", "Help"),
+    Binding("colon", "app.command_palette", "Commands", show=False),
+    *(Binding(str(n), f"jump({n})", f"Scene {n}", show=False) for n in range(1, 10)),
+]
 
 
 class LiveScreen(Screen):
-    """Preview on the left, parameters on the right, status at the bottom."""
+    """Previews on the left with the show under them, parameters on the right."""
 
-    BINDINGS = [
-        Binding("space", "cue('cue.go')", "GO", priority=True),
-        Binding("b", "cue('cue.back')", "Back"),
-        Binding("p", "cue('panic')", "Panic"),
-    ]
+    BINDINGS = LIVE_KEYS
 
     def __init__(self, session: Session, *, live: bool = True) -> None:
         super().__init__()
         self.session = session
         self.live = live
 
+    @property
+    def bridge(self) -> Any:
+        return getattr(self.app, "bridge", None)
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="live"):
-            yield Preview(self.session.host.mailbox, live=self.live, id="preview")
-            yield ParamTable(self.session.store, id="params")
-        yield StatusLine(id="status")
+            with Vertical(id="visuals"):
+                with Horizontal(id="previews"):
+                    yield Preview(self.session.host.mailbox, live=self.live, id="preview")
+                    link = self.session.component("scope")
+                    output = getattr(link, "output", None)
+                    if output is not None:
+                        yield Preview(
+                            output,
+                            live=self.live,
+                            placeholder="Scope output: waiting…",
+                            id="scope-preview",
+                        )
+                yield SetlistPanel(id="show")
+                yield Monitor(id="monitor")
+            yield ParamTabs(self.session.store, takeover=self._takeover, id="tabs")
+        yield StatusBar(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(ParamTable).focus()
+        self.query_one(ParamTabs).current_table.focus()
+        for kind in ("show", "tempo", "monitor"):
+            self.on_changed(Changed(kind))  # type: ignore[arg-type]
         self.update_status()
         if self.live:
             self.set_interval(0.5, self.update_status)
+            self.set_interval(0.25, self.query_one(SetlistPanel).redraw)
+
+    # --- what the show tells us ----------------------------------------------------------
+    def on_changed(self, message: Changed) -> None:
+        bridge = self.bridge
+        if bridge is None:
+            return
+        kind = message.kind
+        if kind == "params":
+            self.query_one(ParamTabs).refresh_params(bridge.drain())
+        elif kind == "specs":
+            self.query_one(ParamTabs).refresh_specs()
+        elif kind == "show":
+            self.query_one(SetlistPanel).show(bridge.show, self._scene_preset())
+        elif kind == "tempo":
+            self.query_one(SetlistPanel).beat(bridge.tempo)
+        elif kind == "monitor":
+            self.query_one(Monitor).show(bridge.monitor, bridge.monitor_total)
+        else:
+            self.update_status()
+
+    def _scene_preset(self) -> str | None:
+        runner, state = self.session.component("setlist"), self.bridge.show if self.bridge else None
+        if runner is None or state is None or state.index is None:
+            return None
+        return runner.setlist.scenes[state.index].preset
+
+    def _takeover(self, name: str) -> float | None:
+        control = self.session.component("control")
+        pending = getattr(control, "pickup_position", None)
+        return pending(name) if callable(pending) else None
 
     def update_status(self) -> None:
-        preview = self.query_one(Preview)
+        bridge = self.bridge
+        stats = bridge.stats if bridge else self.session.engine_stats
+        preview = self.query_one("#preview", Preview)
         fps = preview.shown_fps if self.live else None
-        text = status_text(self.session.backend.reason, self.session.engine_stats, fps)
-        bridge = getattr(self.app, "bridge", None)
-        state = bridge.show_state if bridge is not None else None
-        if state is not None:
-            text = show_text(state) + "  │  " + text
-        self.query_one(StatusLine).update(text)
+        osc = self.session.component("osc")
+        parts = [
+            scope_text(bridge.scope if bridge else None),
+            midi_text(bridge.devices.values() if bridge else ()),
+            osc_text(
+                bridge.osc_rate() if bridge and osc is not None else None,
+                getattr(osc, "errors", None),
+            ),
+            engine_text(self.session.backend.reason, stats, fps),
+        ]
+        self.query_one(StatusBar).update(status_text(parts))
 
+    # --- what the performer does ---------------------------------------------------------
     def action_cue(self, name: str) -> None:
         if not self.session.store.actions.invoke(name, None, "tui"):
-            self.notify(f"{name}: no show is loaded (perform run SHOW.toml)", severity="warning")
+            what = (
+                "no show is loaded (perform run SHOW.toml)"
+                if name.startswith(("cue.", "panic"))
+                else "not available"
+            )
+            self.notify(f"{name}: {what}", severity="warning")
 
-    def on_show_state_updated(self, message: ShowStateUpdated) -> None:
-        self.update_status()
+    def action_jump(self, scene: int) -> None:
+        runner = self.session.component("setlist")
+        if runner is None or scene > len(runner.setlist.scenes):
+            self.notify(f"there is no scene {scene}", severity="warning")
+            return
+        self.session.store.actions.invoke("cue.goto", scene, "tui")
 
-    def on_params_changed(self, message: ParamsChanged) -> None:
-        bridge = getattr(self.app, "bridge", None)
-        if bridge is not None:
-            self.query_one(ParamTable).refresh_names(bridge.drain())
+    def action_edit_prompt(self) -> None:
+        from perform.tui.screens.prompt import PromptScreen
 
-    def on_engine_stats_updated(self, message: EngineStatsUpdated) -> None:
-        self.update_status()
+        self.app.push_screen(PromptScreen(self.session.store))
+
+    @property
+    def focused_param(self) -> str | None:
+        focused = self.focused
+        return focused.focused_name if isinstance(focused, ParamTable) else None
+
+
+def preset_engine(key: str) -> str | None:
+    try:
+        return get_preset(key).engine
+    except PresetError:
+        return None

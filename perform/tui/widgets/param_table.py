@@ -1,9 +1,9 @@
-"""Every parameter with its live value, a meter and who moved it last."""
+"""Parameters with their live value, a meter, who moved them last, and takeover state."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -15,6 +15,9 @@ from perform.params import ParamSpec, ParamStore
 
 METER_WIDTH = 12
 _EIGHTHS = " ▏▎▍▌▋▊▉"
+
+#: ``name -> hardware position 0..1`` while a pickup is pending (None otherwise).
+Takeover = Callable[[str], float | None]
 
 
 def meter(fraction: float, width: int = METER_WIDTH) -> str:
@@ -44,41 +47,70 @@ class ParamTable(DataTable):
     """Up/down pick a parameter; left/right (and +/-) change it through the store."""
 
     BINDINGS = [
-        Binding("left,minus", "adjust(-1)", "Less", show=True),
-        Binding("right,plus,equals_sign", "adjust(1)", "More", show=True),
+        Binding("left,minus", "adjust(-1)", "Less", show=False),
+        Binding("right,plus,equals_sign", "adjust(1)", "More", show=False),
         Binding("shift+left", "adjust(-10)", "Less ×10", show=False),
         Binding("shift+right", "adjust(10)", "More ×10", show=False),
     ]
 
-    def __init__(self, store: ParamStore, names: Iterable[str] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        store: ParamStore,
+        names: Iterable[str] | None = None,
+        *,
+        takeover: Takeover | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.store = store
         self.names = list(names) if names is not None else list(store.specs)
+        self.takeover = takeover or (lambda name: None)
 
     def on_mount(self) -> None:
         self.add_column("parameter", key="name")
-        self.add_column("value", key="value", width=12)
+        self.add_column("value", key="value", width=11)
         self.add_column("", key="meter", width=METER_WIDTH)
         self.add_column("by", key="source", width=7)
+        self.add_column("hw", key="hw", width=5)
+        self._fill()
+
+    def _fill(self) -> None:
         for name in self.names:
             self.add_row(*self._cells(name), key=name)
+
+    def set_names(self, names: Iterable[str]) -> None:
+        """Show another set of parameters (keeps the cursor on the same name if possible)."""
+        names = [n for n in names if n in self.store]
+        if names == self.names:
+            return
+        focused = self.focused_name
+        self.names = names
+        self.clear()
+        self._fill()
+        if focused in names:
+            self.move_cursor(row=names.index(focused))
 
     def _cells(self, name: str) -> tuple[Text | str, ...]:
         spec = self.store.spec(name)
         value = self.store.get(name)
         bar = meter(spec.normalized(value)) if spec.kind in ("continuous", "enum") else ""
+        source = self.store.last_source(name)
+        hw = self.takeover(name)
+        hw_cell = Text(f"{hw:.2f}", style="bold yellow") if hw is not None else ""
         return (
             name,
             Text(format_value(spec, value), justify="right"),
             bar,
-            self.store.last_source(name),
+            "" if source == "default" else source,
+            hw_cell,
         )
 
     def refresh_names(self, names: Iterable[str]) -> None:
         for name in names:
-            if name not in self.names:
+            if name not in self.names or name not in self.store:
                 continue
-            for key, cell in zip(("value", "meter", "source"), self._cells(name)[1:], strict=True):
+            cells = self._cells(name)
+            for key, cell in zip(("value", "meter", "source", "hw"), cells[1:], strict=True):
                 self.update_cell(name, key, cell)
 
     @property
@@ -91,16 +123,22 @@ class ParamTable(DataTable):
         name = self.focused_name
         if name is None:
             return
-        spec = self.store.spec(name)
-        value = self.store.get(name)
-        try:
-            if spec.kind == "continuous":
-                step = (spec.max - spec.min) / 100.0
-                self.store.apply(name, float(value) + steps * step, "tui")
-            elif spec.kind == "enum":
-                index = spec.choices.index(value) + (1 if steps > 0 else -1)
-                self.store.apply(name, spec.choices[index % len(spec.choices)], "tui")
-            elif spec.kind == "trigger" and steps > 0:
-                self.store.apply(name, 1, "tui")
-        except PerformError as exc:
-            self.notify(exc.message, title=exc.title, severity="error")
+        adjust(self.store, name, steps, self)
+
+
+def adjust(store: ParamStore, name: str, steps: int, widget: Any = None) -> None:
+    """Nudge ``name`` by ``steps`` hundredths of its range (enums: one choice)."""
+    spec = store.spec(name)
+    value = store.get(name)
+    try:
+        if spec.kind == "continuous":
+            step = (spec.max - spec.min) / 100.0
+            store.apply(name, float(value) + steps * step, "tui")
+        elif spec.kind == "enum":
+            index = spec.choices.index(value) + (1 if steps > 0 else -1)
+            store.apply(name, spec.choices[index % len(spec.choices)], "tui")
+        elif spec.kind == "trigger" and steps > 0:
+            store.apply(name, 1, "tui")
+    except PerformError as exc:
+        if widget is not None:
+            widget.notify(exc.message, title=exc.title, severity="error")

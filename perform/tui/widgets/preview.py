@@ -20,10 +20,17 @@ class Preview(Widget):
     """
 
     def __init__(
-        self, mailbox: FrameMailbox, *, fps: float = 15.0, live: bool = True, **kwargs
+        self,
+        mailbox: FrameMailbox,
+        *,
+        fps: float = 15.0,
+        live: bool = True,
+        placeholder: str = "",
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.mailbox = mailbox
+        self.placeholder = placeholder
         self.fps = fps
         self.live = live
         self._frame_seq = -1
@@ -69,7 +76,9 @@ class Preview(Widget):
         index = y - top
         if 0 <= index < len(self._strips):
             line = self._strips[index]
-            return Strip(
-                [Segment(" " * self._pad_cols), *line], self._pad_cols + line.cell_length
-            ).extend_cell_length(width)
+            strip = Strip([Segment(" " * self._pad_cols), *line], self._pad_cols + line.cell_length)
+            return strip.extend_cell_length(width).crop(0, width)
+        if not self._strips and self.placeholder and y == self.size.height // 2:
+            text = self.placeholder[:width].center(width)
+            return Strip([Segment(text, self.rich_style)], width)
         return Strip.blank(width)

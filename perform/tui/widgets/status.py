@@ -1,47 +1,94 @@
-"""The status line: backend and why, simulation speed, frame cost, preview rate."""
+"""The status bar: Scope, MIDI devices, OSC, the engine. One glance, no scrolling."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.text import Text
 from textual.widgets import Static
 
-from perform.events import ShowState
+from perform.events import DeviceState, ScopeStatus
 from perform.render.host import EngineStats
 
+_SCOPE_STYLE = {
+    "streaming": "bold green",
+    "connecting": "yellow",
+    "loading": "yellow",
+    "checking": "yellow",
+    "stalled": "bold white on red",
+    "error": "bold white on red",
+    "offline": "dim",
+}
 
-def status_text(backend_reason: str, stats: EngineStats | None, preview_fps: float | None) -> str:
-    parts = [backend_reason]
+
+def scope_text(status: ScopeStatus | None) -> Text:
+    out = Text("Scope ", style="bold")
+    if status is None:
+        return out.append("not linked", style="dim")
+    out.append(f"● {status.state}", style=_SCOPE_STYLE.get(status.state, ""))
+    details = [status.url.removeprefix("http://").removeprefix("https://")]
+    if status.version:
+        details.append(f"v{status.version}")
+    if status.pipeline:
+        details.append(status.pipeline)
+    if status.state == "streaming" or status.fps_out:
+        details.append(f"{status.fps_in:.0f}→{status.fps_out:.0f} fps")
+    if status.latency_ms is not None:
+        details.append(f"{status.latency_ms:.0f} ms")
+    if status.rtt_ms is not None:
+        details.append(f"rtt {status.rtt_ms:.0f} ms")
+    out.append(" " + " ".join(details), style="dim")
+    if status.message and status.state in ("stalled", "error", "offline"):
+        out.append(f" {status.message}", style="red")
+    return out
+
+
+def midi_text(devices: Iterable[DeviceState]) -> Text:
+    out = Text("MIDI ", style="bold")
+    inputs = [d for d in devices if d.direction == "in"]
+    if not inputs:
+        return out.append("none", style="dim")
+    for i, device in enumerate(inputs):
+        if i:
+            out.append(" ")
+        if device.state == "connected":
+            out.append(f"{device.name} ✓", style="green")
+        elif device.state == "lost":
+            out.append(f"{device.name} LOST", style="bold white on red")
+        else:
+            out.append(f"{device.name} –", style="dim")
+    return out
+
+
+def osc_text(rate: float | None, errors: int | None) -> Text:
+    out = Text("OSC ", style="bold")
+    if rate is None:
+        return out.append("off", style="dim")
+    out.append(f"{rate:.0f}/s")
+    if errors:
+        out.append(f" {errors} bad", style="bold red")
+    return out
+
+
+def engine_text(backend_reason: str, stats: EngineStats | None, preview_fps: float | None) -> Text:
+    out = Text(backend_reason.split(":")[0], style="bold")
     if stats is None:
-        parts.append("engine starting…")
+        out.append(" starting…", style="dim")
     else:
-        parts.append(f"{stats.engine}/{stats.preset}")
-        parts.append(f"{stats.steps_per_second:.0f} steps/s")
-        parts.append(f"frame {stats.frame_ms:.1f} ms")
+        out.append(f" {stats.engine}/{stats.preset} {stats.steps_per_second:.0f} steps/s")
+        out.append(f" {stats.frame_ms:.1f} ms")
         if stats.errors:
-            parts.append(f"[b red]{stats.errors} engine errors[/]")
+            out.append(f" {stats.errors} errors", style="bold red")
     if preview_fps is not None:
-        parts.append(f"preview {preview_fps:.0f} fps")
-    return "  │  ".join(parts)
+        out.append(f" · preview {preview_fps:.0f} fps", style="dim")
+    return out
 
 
-def show_text(state: ShowState) -> str:
-    """``▶ 2 Labyrinth → Drift in 3.2 s`` (or on GO, armed, done)."""
-    if state.phase == "done":
-        return "■ show finished"
-    if state.phase == "panic":
-        return "[b red]PANIC[/] (p again cuts)"
-    current = "ready" if state.index is None else f"▶ {state.index + 1} {state.scene}"
-    if state.next_scene is None:
-        return current
-    if state.go_at is not None:
-        when = "GO armed"
-    elif state.hold_remaining is not None:
-        when = f"in {state.hold_remaining:.0f} s"
-    else:
-        when = "on GO"
-    return f"{current} → {state.next_scene} {when}"
+def status_text(parts: Iterable[Text]) -> Text:
+    return Text("  │  ", style="dim").join(parts)
 
 
-class StatusLine(Static):
+class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
+    StatusBar { height: 1; background: $panel; padding: 0 1; }
     """

@@ -1,0 +1,97 @@
+"""The parameters in tabs: Engine, Flows, Colour, Prompts, LoRA, Scope, All."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import TabbedContent, TabPane
+
+from engines import PresetError, get_preset
+from perform.params import ParamStore
+from perform.tui.widgets.param_table import ParamTable, Takeover
+
+#: (tab id, title, parameter groups shown). ``engine`` also shows the running engine's rules.
+GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("engine", "Engine", ("engine", "master", "tempo")),
+    ("flows", "Flows", ("flow",)),
+    ("colour", "Colour", ("color",)),
+    ("prompts", "Prompts", ("prompt",)),
+    ("lora", "LoRA", ("lora",)),
+    ("scope", "Scope", ("scope",)),
+    ("all", "All", ()),
+)
+
+
+def running_engine(store: ParamStore) -> str | None:
+    try:
+        return get_preset(str(store.get("engine.preset"))).engine
+    except PresetError:
+        return None
+
+
+def names_for(store: ParamStore, tab: str) -> list[str]:
+    groups = dict((t, g) for t, _, g in GROUPS)[tab]
+    if tab == "all":
+        return list(store.specs)
+    wanted = set(groups)
+    if tab == "engine" and (engine := running_engine(store)) is not None:
+        wanted.add(engine)
+    return [name for name, spec in store.specs.items() if spec.group in wanted]
+
+
+class ParamTabs(Vertical):
+    BINDINGS = [
+        Binding("right_square_bracket", "step_tab(1)", "Next tab", show=False),
+        Binding("left_square_bracket", "step_tab(-1)", "Previous tab", show=False),
+    ]
+
+    def __init__(
+        self, store: ParamStore, *, takeover: Takeover | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.takeover = takeover
+        self._engine = running_engine(store)
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="tab-engine"):
+            for tab, title, _ in GROUPS:
+                with TabPane(title, id=f"tab-{tab}"):
+                    yield ParamTable(
+                        self.store,
+                        names_for(self.store, tab),
+                        takeover=self.takeover,
+                        id=f"params-{tab}",
+                    )
+
+    def tables(self) -> Iterable[ParamTable]:
+        return self.query(ParamTable)
+
+    @property
+    def active(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    @property
+    def current_table(self) -> ParamTable:
+        return self.query_one(f"#params-{self.active.removeprefix('tab-')}", ParamTable)
+
+    def refresh_params(self, names: set[str]) -> None:
+        if "engine.preset" in names and running_engine(self.store) != self._engine:
+            self._engine = running_engine(self.store)
+            self.query_one("#params-engine", ParamTable).set_names(names_for(self.store, "engine"))
+        for table in self.tables():
+            table.refresh_names(names)
+
+    def refresh_specs(self) -> None:
+        """New parameters appeared (e.g. Scope reported its LoRAs)."""
+        for tab, _, _ in GROUPS:
+            self.query_one(f"#params-{tab}", ParamTable).set_names(names_for(self.store, tab))
+
+    def action_step_tab(self, step: int) -> None:
+        ids = [f"tab-{tab}" for tab, _, _ in GROUPS]
+        self.query_one(TabbedContent).active = ids[(ids.index(self.active) + step) % len(ids)]
+        self.current_table.focus()
