@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from engines import Backend
 from perform.config import AppConfig
 from perform.session import Component, Session
+from perform.stream import scope_link_factory
 
 
 @dataclass
@@ -21,13 +22,19 @@ class RunOptions:
 
     headless: bool = False
     seconds: float | None = None
+    scope: str | None = None
+    """``--scope URL``: stream to this Scope server (overrides [scope] url, enables the link)."""
+    no_scope: bool = False
+    """``--no-scope``: run without connecting to Scope."""
+    record: str | None = None
+    """``--record PATH``: write Scope's output to an MP4 file."""
 
 
 ComponentFactory = Callable[[Session, RunOptions], Component | None]
 
 #: Factories in start order (inputs before the things they drive is not required:
 #: everything talks through the store and the event bus).
-COMPONENT_FACTORIES: list[ComponentFactory] = []
+COMPONENT_FACTORIES: list[ComponentFactory] = [scope_link_factory]
 
 
 def build_session(

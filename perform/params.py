@@ -506,6 +506,14 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "learn", "MIDI learn: the next moved control binds to the armed target.", takes_arg=True
     ),
+    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off)."),
+    ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
+    ActionSpec(
+        "scope.mode",
+        "Switch Scope between video and text input (toggle; arg text/video).",
+        takes_arg=True,
+    ),
+    ActionSpec("scope.reconnect", "Restart the stream to Scope now."),
 )
 
 
@@ -577,6 +585,20 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             max=1.0,
             default=0.7,
             doc="How much Scope re-imagines the input video (video mode).",
+        ),
+        ParamSpec(
+            "scope.noise_controller",
+            "enum",
+            default="off",
+            choices=("off", "on"),
+            doc="Scope's motion-adaptive noise (overrides scope.noise_scale; its jumps cut).",
+        ),
+        ParamSpec(
+            "scope.paused",
+            "enum",
+            default="off",
+            choices=("off", "on"),
+            doc="Freeze Scope's output (the last picture holds; generation stops).",
         ),
     ]
 

@@ -13,6 +13,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
     )
+    parser.add_argument(
+        "--scope", metavar="URL", help="stream to this Scope server (overrides [scope] url)"
+    )
+    parser.add_argument("--no-scope", action="store_true", help="do not connect to Scope")
+    parser.add_argument("--record", metavar="PATH", help="record Scope's output to an MP4 file")
     parser.set_defaults(func=main)
 
 
@@ -37,6 +42,15 @@ def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
     """The RunOptions this command line asks for (shared by the TUI and headless paths)."""
     from perform.build import RunOptions
 
+    scope = getattr(args, "scope", None)
+    if scope is not None and not scope.startswith(("http://", "https://")):
+        from perform.errors import ConfigError
+
+        raise ConfigError(f"--scope {scope}: the URL must start with http:// or https://")
     return RunOptions(
-        headless=bool(getattr(args, "headless", False)), seconds=getattr(args, "seconds", None)
+        headless=bool(getattr(args, "headless", False)),
+        seconds=getattr(args, "seconds", None),
+        scope=scope,
+        no_scope=bool(getattr(args, "no_scope", False)),
+        record=getattr(args, "record", None),
     )
