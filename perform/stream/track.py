@@ -169,6 +169,8 @@ class OrganismTrack(MediaStreamTrack):
         if fresh or self._last_video is None or self.converter.stamp_frames:
             video = self.converter.convert(frame, count & 0xFFFF)
             self._last_video = video
+        elif self.encoder is None:  # aiortc will hold this one: hand it a copy
+            video = av.VideoFrame.from_ndarray(self._last_video.to_ndarray(), format="yuv420p")
         else:
             video = self._last_video
         self.stats.convert_ms = (time.perf_counter() - t0) * 1e3
