@@ -511,6 +511,14 @@ class ScopeLink:
                 log.exception("Scope status refresh failed")
 
     async def _refresh(self) -> None:
+        if self.recorder is not None and self.recorder.error and "record" not in self._noticed:
+            self._noticed["record"] = self.recorder.error
+            self._notice(
+                "error",
+                "Recording stopped",
+                f"recording to {self.recorder.path} stopped ({self.recorder.error}); "
+                "the show goes on.",
+            )
         now = time.perf_counter()
         track = self.track
         fps_in = 0.0

@@ -47,11 +47,16 @@ class Recorder:
             self.dropped += 1
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is None:
+        thread, self._thread = self._thread, None
+        if thread is None:
             return
-        self._queue.put(None)
-        self._thread.join(timeout)
-        self._thread = None
+        while thread.is_alive():  # the thread may have died (disk full): never block on it
+            try:
+                self._queue.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        thread.join(timeout)
 
     def _run(self) -> None:
         container = None
@@ -78,7 +83,8 @@ class Recorder:
                     container.mux(packet)
         except Exception as exc:  # a full disk must not stop the show
             self.error = f"{type(exc).__name__}: {exc}"
-            log.exception("recording to %s failed", self.path)
+            log.error("recording to %s stopped: %s", self.path, self.error)
+            log.debug("recorder failure", exc_info=True)
         finally:
             if container is not None:
                 container.close()
@@ -93,5 +99,8 @@ class Recorder:
         stream.width = frame.width - frame.width % 2
         stream.height = frame.height - frame.height % 2
         stream.pix_fmt = "yuv420p"
+        # Millisecond timestamps at the codec too: arrival times are uneven, and a 1/fps
+        # codec time base would round two close frames onto one pts.
         stream.time_base = fractions.Fraction(1, 1000)
+        stream.codec_context.time_base = fractions.Fraction(1, 1000)
         return container, stream
