@@ -43,6 +43,11 @@ VIDEO_ONLY = frozenset({"noise_scale", "noise_controller"})
 PROMPT_PARAMS = frozenset({"prompt.a", "prompt.b", "prompt.mix", "prompt.transition"})
 MIN_TRANSITION_STEPS = 2
 """A transition of fewer steps counts as a cut (§2.5)."""
+SETTLE_CHUNKS = 8
+"""Scope's queue depth: after this many chunks of quiet the last values are sent once more
+(plain values and short fader blends only: a repeat of those is harmless), in case the
+chunk estimate was short and the queue dropped the final message of a burst."""
+SETTLE_KEYS = frozenset(SIMPLE_KEYS.values())
 BEAT_FORWARD_INTERVAL = 1.0
 """Scope uses forwarded beat state only while it is fresh (< 2 s)."""
 
@@ -109,6 +114,8 @@ class Planner:
         self._beat_throttle = Throttle(1.0 / BEAT_FORWARD_INTERVAL)
         self._tempo: TempoState | None = None
         self._beat_dirty = False
+        self._settle: dict[str, Any] = {}
+        self._settle_at = 0.0
         self.prompts_sent: list[dict[str, Any]] | None = None
         self.pending_since: float | None = None
         self.bad_prompt: str | None = None
@@ -227,6 +234,7 @@ class Planner:
         self._prompt_kind = None
         self._cut = False
         self._lora_pending.clear()
+        self._settle = {}
         self.pending_since = None
         return params
 
@@ -245,7 +253,7 @@ class Planner:
 
     def on_open(self) -> list[dict[str, Any]]:
         """Sent once the channel opens: what ``initialParameters`` cannot carry."""
-        messages = []
+        messages: list[dict[str, Any]] = []
         if self.store.get("scope.paused") == "on":
             messages.append({"paused": True})
         if self.settings.tempo_sync:
@@ -282,7 +290,7 @@ class Planner:
             (quantized if self.settings.tempo_sync else live)["reset_cache"] = True
             self._cut = False
         if self._lora_pending and self._lora_throttle.ready(now):
-            scales = [
+            scales: list[dict[str, Any]] = [
                 {"path": path, "scale": round(scale, 5)}
                 for path, scale in self._lora_pending.items()
                 if abs(scale - self._lora_sent.get(path, float("nan"))) >= 1e-6
@@ -297,6 +305,10 @@ class Planner:
         messages = []
         if live:
             messages.append(live)
+            self._remember(live, now)
+        elif self._settle and now >= self._settle_at and not quantized:
+            messages.append(self._settle)
+            self._settle = {}
         if quantized:
             quantized["_quantized"] = True
             messages.append(quantized)
@@ -307,6 +319,19 @@ class Planner:
         self.pending_since = now if self.has_pending() else None
         self.sent_messages += len(messages)
         return messages
+
+    def _remember(self, message: dict[str, Any], now: float) -> None:
+        """Keep what a settle re-send may repeat (see :data:`SETTLE_CHUNKS`)."""
+        self._settle.update({k: v for k, v in message.items() if k in SETTLE_KEYS})
+        if "transition" in message:
+            if message["transition"]["num_steps"] <= MIN_TRANSITION_STEPS:
+                self._settle["prompts"] = message["prompts"]
+                self._settle["transition"] = message["transition"]
+            else:
+                self._settle.pop("prompts", None)
+                self._settle.pop("transition", None)
+        if self._settle:
+            self._settle_at = now + SETTLE_CHUNKS * self.chunk_period + 0.5
 
     @staticmethod
     def _beat_message(state: TempoState) -> dict[str, Any]:
@@ -327,6 +352,8 @@ class Planner:
             times.append(self._beat_throttle.next_at())
         if self._pending or self._prompt_kind or self._cut:
             times.append(0.0)
+        if self._settle:
+            times.append(self._settle_at)
         return min(times) if times else None
 
 

@@ -84,7 +84,7 @@ async def _answers(host: str, port: int, timeout: float) -> bool:
         return False
     if not infos:
         return False
-    address = infos[0][4]
+    address = (str(infos[0][4][0]), int(infos[0][4][1]))
     answered = loop.create_future()
 
     class Probe(asyncio.DatagramProtocol):

@@ -113,6 +113,7 @@ class ScopeLink:
         self._stream_tasks: list[asyncio.Task[Any]] = []
         self._unsubscribe: list[Callable[[], None]] = []
         self._delivered_seen = 0
+        self._delivered_at: float | None = None
 
     # --- component ----------------------------------------------------------------------
     async def start(self, session: Session) -> None:
@@ -255,12 +256,12 @@ class ScopeLink:
         await self._watch(peer)
 
     async def _wait_connected(self, peer: ScopePeer) -> None:
-        waiters = [
+        waiters: list[asyncio.Future[Any]] = [
             asyncio.ensure_future(asyncio.gather(peer.connected.wait(), peer.channel_open.wait())),
             asyncio.ensure_future(peer.ended.wait()),
         ]
         try:
-            done, _ = await asyncio.wait(
+            await asyncio.wait(
                 waiters, timeout=CONNECT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
             )
         finally:
@@ -344,7 +345,8 @@ class ScopeLink:
             stamp_frames=self.scope.latency_stamp,
         )
         self.receiver.sent_at = track.sent_at if self.scope.latency_stamp else None
-        self._delivered_seen, self._delivered_at = 0, None
+        self._delivered_seen = 0
+        self._delivered_at = None
         return track
 
     def _adopt_loras(self, adapters: Any, request: PipelineRequest) -> None:

@@ -1,12 +1,13 @@
 """The outgoing video: the organism's newest frame, paced at the stream fps, never queued.
 
-``recv()`` is aiortc's pull: it waits for the next tick of a fixed schedule (monotonic
-timestamps from that schedule), takes the newest frame from the engine's size-1 mailbox
-(the last one again when the engine is late), converts and encodes it on one worker thread,
-and returns the packet. If the caller is late by more than half a period the schedule
-re-anchors instead of bursting. Frames arrive as I420 when the engine provides it; RGB
-frames go through one shared reformatter (aiortc would build a new colour converter per
-frame).
+``recv()`` is aiortc's pull. Frames leave on a fixed schedule (monotonic timestamps from
+that schedule): shortly before each slot (by the recent convert+encode time) it takes the
+newest frame from the engine's size-1 mailbox (the last one again when the engine is
+late), converts and encodes it on one worker thread, and returns the packet at the slot,
+so encode-time variations do not become send jitter. If the caller is late by more than
+half a period the schedule re-anchors instead of bursting. Frames arrive as I420 when the
+engine provides it; RGB frames go through one shared reformatter (aiortc would build a new
+colour converter per frame).
 """
 
 from __future__ import annotations
@@ -110,30 +111,40 @@ class OrganismTrack(MediaStreamTrack):
         self._last_video: av.VideoFrame | None = None
         self._last_pts = -1
         self._count = 0
+        self._produce_ms: deque[float] = deque(maxlen=60)
+        self._lead_used = 0.0
 
     def stop(self) -> None:
         super().stop()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def _tick(self) -> float:
-        """Sleep until the next slot of the schedule; returns the slot's time."""
+    def _next_slot(self) -> float:
+        """The time the next frame is due; re-anchors instead of bursting when late."""
         now = self.clock()
         if self._start is None:
             self._start = self._next = now
-        delay = self._next - now
-        if delay > 0:
-            await asyncio.sleep(delay)
-        elif -delay > self.period / 2:
-            self._next = self.clock()  # too late: restart the schedule, don't burst
+        elif now - self._next > self.period / 2:
+            self._next = now  # too late: restart the schedule, don't burst
             self.stats.reanchors += 1
         slot = self._next
         self._next += self.period
         return slot
 
+    def _lead(self) -> float:
+        """How long before its slot a frame is taken: enough to convert and encode it."""
+        if not self._produce_ms:
+            return min(0.004, self.period / 2)
+        recent = sorted(self._produce_ms)[int(len(self._produce_ms) * 0.9)]
+        return min(self.period / 2, max(0.001, recent / 1e3 + 0.0005))
+
     async def recv(self) -> av.Packet | av.VideoFrame:
         if self.readyState != "live":
             raise MediaStreamError
-        slot = await self._tick()
+        slot = self._next_slot()
+        self._lead_used = self._lead()
+        early = slot - self._lead_used - self.clock()
+        if early > 0:
+            await asyncio.sleep(early)
         assert self._start is not None
         pts = max(self._last_pts + 1, round((slot - self._start) * 90000))
         self._last_pts = pts
@@ -144,7 +155,7 @@ class OrganismTrack(MediaStreamTrack):
         loop = asyncio.get_running_loop()
         try:
             result = await loop.run_in_executor(
-                self._executor, self._produce, frame, fresh, pts, self._count
+                self._executor, self._produce, frame, fresh, pts, self._count, slot
             )
         except RuntimeError:  # executor shut down: the track was stopped
             raise MediaStreamError from None
@@ -163,6 +174,18 @@ class OrganismTrack(MediaStreamTrack):
         return result
 
     def _produce(
+        self, frame: Frame | None, fresh: bool, pts: int, count: int, slot: float
+    ) -> av.Packet | av.VideoFrame:
+        """Convert and encode (worker thread), then hold the result until its slot: a
+        thread's sleep is sub-millisecond, the loop's timers round up to the next ms."""
+        result = self._convert_and_encode(frame, fresh, pts, count)
+        self._produce_ms.append((self.clock() - (slot - self._lead_used)) * 1e3)
+        wait = slot - self.clock()
+        if wait > 0:
+            time.sleep(wait)
+        return result
+
+    def _convert_and_encode(
         self, frame: Frame | None, fresh: bool, pts: int, count: int
     ) -> av.Packet | av.VideoFrame:
         t0 = time.perf_counter()

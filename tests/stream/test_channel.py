@@ -57,6 +57,22 @@ def test_many_writes_become_one_message_with_the_last_value():
     assert planner.due(1.1) == []
 
 
+def test_the_last_plain_values_are_repeated_once_after_a_quiet_spell():
+    store, planner, _ = make()
+    store.apply_many({"prompt.a": "a", "prompt.b": "b"}, "setlist")
+    planner.due(0.0)
+    store.apply_many({"scope.noise_scale": 0.3, "prompt.mix": 0.5}, "midi")
+    (sent,) = planner.due(1.0)
+    assert planner.next_wake() == pytest.approx(1.0 + 8 * 0.1 + 0.5)
+    assert planner.due(1.5) == []
+    (repeat,) = planner.due(2.3)
+    assert repeat == sent  # noise and the 2-step fader blend, once
+    assert planner.due(5.0) == [] and planner.next_wake() is None
+    store.apply_many({"prompt.a": "c", "prompt.transition": 4.0}, "setlist")
+    planner.due(6.0)
+    assert planner.due(9.0) == []  # a long transition is never repeated
+
+
 def test_initial_parameters_carry_the_whole_state():
     store, planner, _ = make()
     store.apply_many(

@@ -62,7 +62,8 @@ def test_scope_status_offline_is_one_clean_line():
 def test_headless_run_streams_to_scope_and_records(tmp_path):
     config = tmp_path / "perform.toml"
     config.write_text(
-        '[engine]\nworld = 128\n[stream]\nwidth = 128\nheight = 128\n[scope]\npipeline = "passthrough"\n'
+        "[engine]\nworld = 128\n[stream]\nwidth = 128\nheight = 128\n"
+        '[scope]\npipeline = "passthrough"\n'
     )
     record = tmp_path / "out.mp4"
     with ThreadedScopeDouble() as td:

@@ -16,9 +16,12 @@ PASSTHROUGH = ["passthrough"]
 
 
 async def test_full_session_frames_both_ways_and_merged_updates(scope_double):
-    async with running_link(scope_double, latency_stamp=True) as run:
+    async with running_link(
+        scope_double, latency_stamp=True, output_sinks={"ndi": {"name": "organism"}}
+    ) as run:
         await run.streaming()
         session = await scope_double.wait_session()
+        assert session.control["output_sinks"] == {"ndi": {"enabled": True, "name": "organism"}}
         assert session.pipeline_ids == PASSTHROUGH  # never the silent no-frames session
         assert session.worker_started and session.channel_label == "parameters"
         assert session.parameters["input_mode"] == "video"
@@ -139,13 +142,16 @@ async def test_silent_server_trips_the_watchdog_and_recovers(scope_double):
     async with running_link(scope_double, watchdog_seconds=1.5) as run:
         await run.streaming()
         first = await scope_double.wait_session()
+        loads = scope_double.loader.loads_started
         scope_double.go_silent()
+        scope_double.loader.unload()  # the crash took the pipeline with it
         await wait_until(lambda: "stalled" in run.states(), "the watchdog")
         assert any("No frames from Scope" in n.message for n in run.notices)
         second = await scope_double.wait_session(after=1)
         await scope_double.wait_for(lambda: second.frames_sent > 10, "frames again")
         await run.streaming()
         assert first.closed
+        assert scope_double.loader.loads_started == loads + 1  # its status said: reload
 
 
 async def test_load_error_is_a_clear_message_then_a_retry_loads(scope_double):
