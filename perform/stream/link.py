@@ -107,6 +107,7 @@ class ScopeLink:
         self._first_frame = asyncio.Event()
         self._stream_mode = "video"
         self._loading = ""
+        self._schemas: tuple[float, dict[str, Any]] | None = None
         self._noticed: dict[str, str] = {}
         self._refused: set[str] = set()
         self._tasks: list[asyncio.Task[Any]] = []
@@ -201,7 +202,6 @@ class ScopeLink:
 
     async def _stream_once(self) -> None:
         assert self._session is not None and self.planner is not None
-        store = self._session.store
         self._first_frame.clear()
         self._set_state("checking", f"contacting Scope at {self.url}")
         health = await self.api.health()
@@ -221,7 +221,7 @@ class ScopeLink:
         self.pipeline = request
         self._adopt_loras(status.adapters, request)
         self.planner.chunk_period = self.scope.chunk_period
-        mode = str(store.get("scope.input_mode"))
+        mode = await self._input_mode(request)
         check_host_addresses()
         self._set_state("connecting", f"opening the stream ({mode} mode)")
         ice = await select_ice_servers(self.url, await self.api.ice_servers(), self.scope.ice)
@@ -368,15 +368,41 @@ class ScopeLink:
         task = asyncio.get_running_loop().create_task(self.receiver.consume(track))
         self._stream_tasks = [t for t in self._stream_tasks if not t.done()] + [task]
 
+    async def _input_mode(self, request: PipelineRequest) -> str:
+        """``scope.input_mode``, unless the pipeline cannot take it (then its own mode)."""
+        assert self._session is not None
+        store = self._session.store
+        wanted = str(store.get("scope.input_mode"))
+        start = self.health.server_start_time if self.health else 0.0
+        if self._schemas is None or self._schemas[0] != start:
+            self._schemas = (start, await self.api.schemas())
+        meta = self._schemas[1].get(request.pipeline_ids[-1]) or {}
+        modes = [str(m) for m in meta.get("supported_modes") or []]
+        if not modes or wanted in modes:
+            return wanted
+        fallback = str(meta.get("default_mode") or modes[0])
+        self._notice(
+            "warning",
+            "Scope input mode",
+            f"{request.pipeline_ids[-1]} takes {' or '.join(modes)} input only: "
+            f"streaming in {fallback} mode instead of {wanted}.",
+        )
+        store.apply("scope.input_mode", fallback, "scope")
+        return fallback
+
     def _on_frame(self) -> None:
         if not self._first_frame.is_set():
             self._first_frame.set()
             mode = self._stream_mode
-            self._set_state(
-                "streaming",
-                f"{' + '.join(self.pipeline.pipeline_ids) if self.pipeline else ''} ({mode} mode)",
-            )
+            name = " + ".join(self.pipeline.pipeline_ids) if self.pipeline else ""
+            self._set_state("streaming", f"{name} ({mode} mode)")
             self._noticed.pop("failure", None)
+            codec = self.config.stream.codec.upper() if mode == "video" else "no input video"
+            self._notice(
+                "information",
+                "Scope streaming",
+                f"streaming to Scope at {self.url}: {name}, {mode} mode, {codec}.",
+            )
 
     def _on_server_message(self, message: dict[str, Any]) -> None:
         if message.get("type") == "stream_stopped":

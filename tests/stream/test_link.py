@@ -108,8 +108,10 @@ async def test_lora_ride_is_rate_limited_and_permanent_merge_is_refused(scope_do
             assert 5 <= session.cache_resets <= 11, session.cut_reasons
             assert set(session.cut_reasons) == {"lora_scales"}
             run.store.apply(pixel, 1.5, "midi")
-            await wait_until(lambda: run.notices, "a refusal")
-            assert "permanent_merge" in run.notices[-1].message
+            refusals = await wait_until(
+                lambda: [n for n in run.notices if n.title == "Scope refused"], "a refusal"
+            )
+            assert "permanent_merge" in refusals[0].message and len(refusals) == 1
             assert run.store.get(pixel) == 0.5  # snapped back to what Scope really uses
             assert any("pixel_art" in w for w in run.link.status.warnings)
             assert set(session.cut_reasons) == {"lora_scales"}
@@ -207,6 +209,17 @@ async def test_text_mode_switch_re_offers_with_the_state(scope_double):
         third = await scope_double.wait_session(after=2)
         assert third.input_mode == "video"
         await scope_double.wait_for(lambda: third.frames_received > 4, "video again")
+
+
+async def test_text_mode_on_a_video_only_pipeline_is_refused_visibly(scope_double):
+    async with running_link(scope_double) as run:
+        await run.streaming()
+        assert run.store.actions.invoke("scope.mode", "text", "tui")
+        second = await scope_double.wait_session(after=1)
+        assert second.input_mode == "video"
+        assert run.store.get("scope.input_mode") == "video"
+        assert any("video input only" in n.message for n in run.notices)
+        await scope_double.wait_for(lambda: second.frames_sent > 4, "frames")
 
 
 async def test_cut_pause_and_tempo_forwarding(scope_double):
