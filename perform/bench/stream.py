@@ -103,6 +103,35 @@ def _start_engine() -> Any:
     return host
 
 
+class OtherLoad:
+    """CPU cores used by *other* processes while a case ran (Linux /proc/stat), so a noisy
+    figure can be told from a slow one (this machine is shared)."""
+
+    def __init__(self) -> None:
+        self.start = self._sample()
+
+    @staticmethod
+    def _sample() -> tuple[float, float, float] | None:
+        import os
+
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                fields = [float(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        busy = (sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)) / ticks
+        mine = sum(os.times()[:2])
+        return busy, mine, time.perf_counter()
+
+    def cores(self) -> float:
+        end = self._sample()
+        if self.start is None or end is None:
+            return float("nan")
+        busy, mine, wall = (b - a for a, b in zip(self.start, end, strict=True))
+        return max(0.0, (busy - mine) / max(wall, 1e-6))
+
+
 def _psnr(reference: Any, decoded: Any) -> float:
     import numpy
 
@@ -127,6 +156,7 @@ def _measure_encoder(
     depayload = vp8_depayload if codec == "vp8" else h264_depayload
     decoder = av.CodecContext.create("libvpx" if codec == "vp8" else "h264", "r")
     times, sizes, quality = [], [], []
+    load = OtherLoad()
     for i in range(count):
         source = frames[i % len(frames)]
         source.pts = i * 3000
@@ -147,6 +177,7 @@ def _measure_encoder(
             "frames_per_s": 1000.0 / statistics.fmean(times),
             "kbps_at_30fps": statistics.fmean(sizes) * 8 * FPS / 1000,
             "psnr_db": statistics.fmean(quality) if quality else float("nan"),
+            "other_procs_cores": load.cores(),
         },
         {"content": content, "size": f"{SIZE}x{SIZE}", "frames": count},
     )
@@ -211,6 +242,7 @@ async def _delivery(host: Any, codec: str, seconds: float) -> Result:
             await track.recv()
         track.intervals_ms.clear()
         delivered0, repeats0 = track.stats.delivered, track.stats.repeats
+        load = OtherLoad()
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < seconds:
             packet = await track.recv()
@@ -232,6 +264,7 @@ async def _delivery(host: Any, codec: str, seconds: float) -> Result:
             "jitter_ms_p99": p["p99"],
             "repeats_pct": 100.0 * (track.stats.repeats - repeats0) / max(delivered, 1),
             "encode_ms_p50": statistics.median(encoder.encode_ms),
+            "other_procs_cores": load.cores(),
         },
         {"size": f"{SIZE}x{SIZE}", "fps": FPS, "engine": "gray_scott 60 steps/s"},
         note="engine frames are RGB: one shared reformatter converts them",
