@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import ipaddress
 import json
@@ -91,11 +92,21 @@ class Client:
 VIDEO = {"pipeline_ids": ["passthrough"], "input_mode": "video", "prompts": [{"text": "x"}]}
 
 
-async def test_answer_uses_non_loopback_host_candidates(scope_double):
-    scope_double.preload("passthrough")
-    client = Client()
+@contextlib.asynccontextmanager
+async def connected(double: ScopeDouble, initial=VIDEO, *, direction="sendrecv", track=True):
+    """A bare client streaming to ``double`` (passthrough loaded): (client, track, session)."""
+    if double.loader.loaded("passthrough") is None:
+        double.preload("passthrough")
+    client, manual = Client(), ManualTrack() if track else None
     try:
-        await client.connect(scope_double, VIDEO, ManualTrack())
+        session = await client.connect(double, initial, manual, direction)
+        yield client, manual, session
+    finally:
+        await client.close()
+
+
+async def test_answer_uses_non_loopback_host_candidates(scope_double):
+    async with connected(scope_double) as (client, track, session):
         hosts = [
             line.split()[4]
             for line in client.answer_sdp.splitlines()
@@ -103,15 +114,10 @@ async def test_answer_uses_non_loopback_host_candidates(scope_double):
         ]
         assert hosts and not any(ipaddress.ip_address(h).is_loopback for h in hosts)
         assert "VP8" in client.answer_sdp
-    finally:
-        await client.close()
 
 
 async def test_output_only_after_a_full_chunk_of_input(scope_double):
-    scope_double.preload("passthrough")
-    client, track = Client(), ManualTrack()
-    try:
-        session = await client.connect(scope_double, VIDEO, track)
+    async with connected(scope_double) as (client, track, session):
         # aiortc's receiver hands a frame over when the next one starts arriving: 4 sent, 3 in.
         track.push(4)
         await scope_double.wait_for(lambda: session.frames_received == 3, "3 input frames")
@@ -122,43 +128,27 @@ async def test_output_only_after_a_full_chunk_of_input(scope_double):
         await wait_until(lambda: client.frames >= 3, "frames at the client")
         assert session.parameters["prompt_interpolation_method"] == "linear"
         assert session.parameters["vace_context_scale"] == 1.0
-    finally:
-        await client.close()
 
 
 async def test_without_pipeline_ids_it_connects_and_never_sends_a_frame(scope_double):
-    scope_double.preload("passthrough")
-    client, track = Client(), ManualTrack()
-    try:
-        session = await client.connect(
-            scope_double, {"input_mode": "video", "prompts": [{"text": "x"}]}, track
-        )
+    no_ids = {"input_mode": "video", "prompts": [{"text": "x"}]}
+    async with connected(scope_double, no_ids) as (client, track, session):
         track.push(13)
         await scope_double.wait_for(lambda: session.frames_received >= 12, "input frames")
         await asyncio.sleep(0.5)
         assert session.frames_sent == 0 and client.frames == 0
         assert not session.worker_started and client.messages == []
         assert client.pc.connectionState == "connected"
-    finally:
-        await client.close()
 
 
 async def test_recvonly_offer_gets_no_video(scope_double):
-    scope_double.preload("passthrough")
-    client = Client()
-    try:
-        session = await client.connect(scope_double, VIDEO, direction="recvonly")
+    async with connected(scope_double, direction="recvonly", track=False) as (client, _, session):
         await asyncio.sleep(0.6)
         assert not session.inbound_seen and session.frames_sent == 0 and client.frames == 0
-    finally:
-        await client.close()
 
 
 async def test_output_stops_when_the_inbound_track_ends(scope_double):
-    scope_double.preload("passthrough")
-    client, track = Client(), ManualTrack()
-    try:
-        session = await client.connect(scope_double, VIDEO, track)
+    async with connected(scope_double) as (client, track, session):
         track.push(5)
         await scope_double.wait_for(lambda: session.frames_sent >= 4, "a chunk out")
         await client.pc.getTransceivers()[0].sender.stop()  # RTCP BYE: the inbound track ends
@@ -167,36 +157,28 @@ async def test_output_stops_when_the_inbound_track_ends(scope_double):
         track.push(8)
         await asyncio.sleep(0.5)
         assert session.frames_sent == sent
-    finally:
-        await client.close()
 
 
 async def test_queue_of_8_drops_the_newest_update(scope_double):
     double = ScopeDouble(chunk_time=0.4)
     await double.start()
-    double.preload("passthrough")
-    client, track = Client(), ManualTrack()
     try:
-        session = await client.connect(double, VIDEO, track)
-        track.push(5)
-        await double.wait_for(lambda: session.frames_received >= 4, "input")
-        await asyncio.sleep(0.05)  # the worker is inside a 0.4 s chunk now
-        for i in range(1, 21):
-            client.send({"noise_scale": i / 100})
-        await double.wait_for(lambda: session.messages >= 20, "20 messages")
-        assert session.updates_dropped >= 11
-        await double.wait_for(lambda: not session.processor.queue, "queue drained", 30)
-        assert session.parameters["noise_scale"] < 0.2  # the final value was lost
+        async with connected(double) as (client, track, session):
+            track.push(5)
+            await double.wait_for(lambda: session.frames_received >= 4, "input")
+            await asyncio.sleep(0.05)  # the worker is inside a 0.4 s chunk now
+            for i in range(1, 21):
+                client.send({"noise_scale": i / 100})
+            await double.wait_for(lambda: session.messages >= 20, "20 messages")
+            assert session.updates_dropped >= 11
+            await double.wait_for(lambda: not session.processor.queue, "queue drained", 30)
+            assert session.parameters["noise_scale"] < 0.2  # the final value was lost
     finally:
-        await client.close()
         await double.stop()
 
 
 async def test_one_shot_keys_cuts_and_invalid_json(scope_double):
-    scope_double.preload("passthrough")
-    client, track = Client(), ManualTrack()
-    try:
-        session = await client.connect(scope_double, VIDEO, track)
+    async with connected(scope_double) as (client, track, session):
         client.send("{not json")
         client.send("[1, 2]")
         client.send({"reset_cache": True, "noise_scale": 0.3})
@@ -218,16 +200,11 @@ async def test_one_shot_keys_cuts_and_invalid_json(scope_double):
         assert "lora_scales" not in session.parameters
         client.send({"paused": True})
         await scope_double.wait_for(lambda: session.paused, "paused at once")
-    finally:
-        await client.close()
 
 
 async def test_quantized_change_waits_for_the_beat(scope_double):
-    scope_double.preload("passthrough")
     scope_double.tempo_bpm = 120.0
-    client, track = Client(), ManualTrack()
-    try:
-        session = await client.connect(scope_double, VIDEO, track)
+    async with connected(scope_double) as (client, track, session):
         client.send({"quantize_mode": "beat"})
         client.send({"_quantized": True, "noise_scale": 0.2})
         await wait_until(
@@ -243,5 +220,43 @@ async def test_quantized_change_waits_for_the_beat(scope_double):
         )
         assert session.control["quantize_mode"] == "beat"
         assert "quantize_mode" not in session.frame_processor_parameters
-    finally:
-        await client.close()
+
+
+async def test_rest_parameters_broadcast_with_injected_defaults(scope_double):
+    async with connected(scope_double) as (client, track, session):
+        async with aiohttp.ClientSession() as http:
+            url = scope_double.url + "/api/v1/session/parameters"
+            async with http.post(url, json={"noise_scale": 0.4}) as response:
+                assert response.status == 200
+                body = await response.json()
+            async with http.post(url, json={"noise_scale": 4}) as response:
+                assert response.status == 422
+            async with http.get(url) as response:
+                current = (await response.json())["parameters"]
+        assert body["applied_parameters"] == {
+            "noise_scale": 0.4,
+            "prompt_interpolation_method": "linear",
+            "vace_context_scale": 1.0,
+        }
+        assert current["noise_scale"] == 0.4
+        await wait_until(
+            lambda: any(m.get("type") == "parameters_updated" for m in client.messages),
+            "parameters_updated",
+        )
+
+
+async def test_trickled_candidates_are_accepted_on_a_live_session(scope_double):
+    async with connected(scope_double) as (client, track, session):
+        line = next(
+            line for line in client.pc.localDescription.sdp.splitlines() if "typ host" in line
+        )
+        candidate = {"candidate": line.removeprefix("a="), "sdpMid": "0", "sdpMLineIndex": 0}
+        async with (
+            aiohttp.ClientSession() as http,
+            http.patch(
+                f"{scope_double.url}/api/v1/webrtc/offer/{session.id}",
+                json={"candidates": [candidate]},
+            ) as response,
+        ):
+            assert response.status == 204
+        assert session.trickled == 1
