@@ -274,8 +274,9 @@ async def _delivery(host: Any, codec: str, seconds: float) -> Result:
 async def _channel_latency(seconds: float) -> list[Result]:
     from engines import all_params, presets
     from perform.params import build_store
-    from perform.stream.channel import Planner, Pump, Settings
+    from perform.stream.channel import Planner, Settings
     from perform.stream.lora import LoraTable
+    from perform.stream.pump import Pump
 
     store = build_store(presets(), "medusa", all_params())
     store.attach(asyncio.get_running_loop())

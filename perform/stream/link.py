@@ -18,7 +18,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ from perform.config import AppConfig
 from perform.errors import PerformError, StreamError
 from perform.events import (
     SCOPE_LOAD,
-    SCOPE_STATUS,
     TEMPO_STATE,
     PipelineRequest,
     ScopeStatus,
@@ -36,15 +34,17 @@ from perform.events import (
 )
 from perform.params import ChangeSet, lora_spec
 from perform.stream import loading
-from perform.stream.channel import Planner, Pump, Settings
-from perform.stream.encoder import EncoderSettings, PacketEncoder
+from perform.stream.actions import bind_actions
+from perform.stream.channel import Planner, Settings
 from perform.stream.ice import check_host_addresses, select_ice_servers
 from perform.stream.lora import LoraTable
 from perform.stream.output import OutputReceiver
 from perform.stream.peer import ScopePeer
+from perform.stream.pump import Pump
 from perform.stream.recorder import Recorder
 from perform.stream.scope_api import Health, ScopeAPI, ScopeOffline
-from perform.stream.track import OrganismTrack
+from perform.stream.status import StatusBoard
+from perform.stream.track import OrganismTrack, track_for
 
 if TYPE_CHECKING:
     from perform.session import Session
@@ -90,7 +90,7 @@ class ScopeLink:
         self.receiver = OutputReceiver(input_width=config.stream.width, on_frame=self._on_frame)
         self.output = self.receiver.mailbox
         """Scope's returned frames, for the TUI preview (a FrameMailbox)."""
-        self.status = ScopeStatus(self.url, "offline", "not started")
+        self.board = StatusBoard(self.url)
         self.health: Health | None = None
         self.reconnects = 0
         self.streams = 0
@@ -99,7 +99,6 @@ class ScopeLink:
         self.planner: Planner | None = None
         self.pump: Pump | None = None
         self.pipeline: PipelineRequest | None = None
-        self.warnings: list[str] = []
         self._session: Session | None = None
         self._requested: PipelineRequest | None = None
         self._restart_reason: str | None = None
@@ -108,17 +107,14 @@ class ScopeLink:
         self._stream_mode = "video"
         self._loading = ""
         self._schemas: tuple[float, dict[str, Any]] | None = None
-        self._noticed: dict[str, str] = {}
-        self._refused: set[str] = set()
         self._tasks: list[asyncio.Task[Any]] = []
         self._stream_tasks: list[asyncio.Task[Any]] = []
         self._unsubscribe: list[Callable[[], None]] = []
-        self._delivered_seen = 0
-        self._delivered_at: float | None = None
 
     # --- component ----------------------------------------------------------------------
     async def start(self, session: Session) -> None:
         self._session = session
+        self.board.attach(session)
         store = session.store
         self.planner = Planner(
             store, Settings.from_config(self.scope), self.loras, refuse=self._refuse
@@ -132,10 +128,7 @@ class ScopeLink:
             store.subscribe(self._on_changes),
             session.events.subscribe(SCOPE_LOAD, self._on_load),
             session.events.subscribe(TEMPO_STATE, self._on_tempo),
-            store.actions.bind("scope.pause", self._action_pause),
-            store.actions.bind("scope.cut", self._action_cut),
-            store.actions.bind("scope.mode", self._action_mode),
-            store.actions.bind("scope.reconnect", self._action_reconnect),
+            *bind_actions(self, store),
         ]
         if self.recorder is not None:
             self.recorder.start()
@@ -160,7 +153,7 @@ class ScopeLink:
             await asyncio.get_running_loop().run_in_executor(None, self.recorder.stop)
         self.receiver.close()
         await self.api.close()
-        self._set_state("offline", "stopped")
+        self.board.state("offline", "stopped")
 
     # --- supervisor -----------------------------------------------------------------------
     async def _supervise(self) -> None:
@@ -173,12 +166,12 @@ class ScopeLink:
                 planned = True
                 log.info("Scope stream restarts: %s", reason)
             except ScopeOffline as exc:
-                self._fail("offline", exc)
+                self.board.fail("offline", exc)
             except PerformError as exc:
-                self._fail("error", exc)
+                self.board.fail("error", exc)
             except Exception as exc:
                 log.exception("Scope link failed")
-                self._fail(
+                self.board.fail(
                     "error",
                     StreamError(
                         f"unexpected problem in the Scope link ({type(exc).__name__}: {exc}); "
@@ -191,6 +184,7 @@ class ScopeLink:
             if self._first_frame.is_set():
                 backoff.reset()  # that stream worked: the next failure retries quickly
             self.reconnects += 1
+            self.board.reconnects = self.reconnects
             if planned or self._restart_reason is not None:
                 self._restart_reason = None
                 continue
@@ -203,18 +197,19 @@ class ScopeLink:
     async def _stream_once(self) -> None:
         assert self._session is not None and self.planner is not None
         self._first_frame.clear()
-        self._set_state("checking", f"contacting Scope at {self.url}")
+        self.board.state("checking", f"contacting Scope at {self.url}")
         health = await self.api.health()
         if self.health is not None and health.server_start_time != self.health.server_start_time:
-            self._notice(
+            self.board.notice(
                 "information",
                 "Scope restarted",
                 f"Scope at {self.url} restarted; setting it up again.",
             )
         self.health = health
+        self.board.version = health.version
         request = await self._wanted()
         self._loading = " + ".join(request.pipeline_ids)
-        self._set_state("loading", f"checking that {self._loading} is loaded")
+        self.board.state("loading", f"checking that {self._loading} is loaded")
         status = await loading.ensure_loaded(
             self.api, request, timeout=self.scope.load_timeout, on_stage=self._on_stage
         )
@@ -223,7 +218,7 @@ class ScopeLink:
         self.planner.chunk_period = self.scope.chunk_period
         mode = await self._input_mode(request)
         check_host_addresses()
-        self._set_state("connecting", f"opening the stream ({mode} mode)")
+        self.board.state("connecting", f"opening the stream ({mode} mode)")
         ice = await select_ice_servers(self.url, await self.api.ice_servers(), self.scope.ice)
         track = self._make_track() if mode == "video" else None
         peer = ScopePeer(
@@ -240,11 +235,11 @@ class ScopeLink:
                 await self._close_stream(old, goodbye=True)
             self._stream_mode = mode
             initial = self.planner.initial(
-                list(request.pipeline_ids), mode, self._base_parameters()
+                list(request.pipeline_ids), mode, loading.base_parameters(self.config)
             )
             answer = await self.api.offer(offer.sdp, offer.type, initial)
             await peer.accept(answer)
-            await self._wait_connected(peer)
+            await peer.wait_connected(CONNECT_TIMEOUT)
         except BaseException:
             if self.peer is not peer:
                 await peer.close()
@@ -252,31 +247,8 @@ class ScopeLink:
         for message in self.planner.on_open():
             self._send_now(message)
         self.streams += 1
-        self._set_state("connecting", "waiting for the first frame from Scope")
+        self.board.state("connecting", "waiting for the first frame from Scope")
         await self._watch(peer)
-
-    async def _wait_connected(self, peer: ScopePeer) -> None:
-        waiters: list[asyncio.Future[Any]] = [
-            asyncio.ensure_future(asyncio.gather(peer.connected.wait(), peer.channel_open.wait())),
-            asyncio.ensure_future(peer.ended.wait()),
-        ]
-        try:
-            await asyncio.wait(
-                waiters, timeout=CONNECT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        if peer.connected.is_set() and peer.channel_open.is_set():
-            return
-        host = self.url.split("//", 1)[-1].split("/", 1)[0]
-        raise StreamError(
-            f"WebRTC could not connect to Scope at {host} "
-            f"({peer.end_reason or 'no ICE route within 20 s'}). "
-            "On a LAN, check that no firewall blocks UDP between the machines; for a cloud pod, "
-            "Scope needs a TURN server (set HF_TOKEN on the pod) or exposed UDP ports.",
-            title="Scope stream failed",
-        )
 
     async def _watch(self, peer: ScopePeer) -> None:
         """Until the stream ends: connection state, watchdog, planned restarts."""
@@ -295,7 +267,7 @@ class ScopeLink:
             else:
                 silent, limit = now - started, self.scope.first_frame_seconds
             if silent > limit:
-                self._set_state("stalled", f"no frames from Scope for {silent:.0f} s")
+                self.board.state("stalled", f"no frames from Scope for {silent:.0f} s")
                 raise StreamError(
                     f"No frames from Scope for {silent:.0f} s (its pipeline may have crashed, "
                     "e.g. out of GPU memory; Scope sends no error for that). "
@@ -309,50 +281,15 @@ class ScopeLink:
             return loading.complete_request(self._requested, self.config)
         return await loading.config_request(self.config, self.api)
 
-    def _base_parameters(self) -> dict[str, Any]:
-        base: dict[str, Any] = {
-            "denoising_step_list": list(self.scope.denoising_steps),
-            "manage_cache": self.scope.manage_cache,
-        }
-        sinks = {
-            kind: {"enabled": sink.enabled, "name": sink.name}
-            for kind in ("spout", "ndi", "syphon")
-            if (sink := getattr(self.scope.output_sinks, kind)) is not None
-        }
-        if sinks:
-            base["output_sinks"] = sinks
-        return base
-
     def _make_track(self) -> OrganismTrack:
         assert self._session is not None
-        stream = self.config.stream
-        encoder = PacketEncoder(
-            EncoderSettings(
-                codec=stream.codec,
-                width=stream.width,
-                height=stream.height,
-                fps=stream.fps,
-                bitrate=stream.bitrate_kbps * 1000,
-                keyframe_seconds=stream.keyframe_seconds,
-            )
-        )
-        track = OrganismTrack(
-            self._session.host.mailbox,
-            width=stream.width,
-            height=stream.height,
-            fps=stream.fps,
-            encoder=encoder,
-            stamp_frames=self.scope.latency_stamp,
-        )
+        track = track_for(self.config, self._session.host.mailbox)
         self.receiver.sent_at = track.sent_at if self.scope.latency_stamp else None
-        self._delivered_seen = 0
-        self._delivered_at = None
         return track
 
     def _adopt_loras(self, adapters: Any, request: PipelineRequest) -> None:
         assert self._session is not None
         store = self._session.store
-        self._refused.clear()
         for param, adapter in self.loras.update(adapters, request.lora_names).items():
             if param not in store:
                 store.register(
@@ -362,7 +299,8 @@ class ScopeLink:
                         doc=f"LoRA {adapter.stem} ({adapter.merge_mode}).",
                     )
                 )
-        self.warnings = self.loras.warnings()
+        self.board.warnings = self.loras.warnings()
+        self.board.pipeline = " + ".join(request.pipeline_ids)
 
     def _on_remote_track(self, track: MediaStreamTrack) -> None:
         task = asyncio.get_running_loop().create_task(self.receiver.consume(track))
@@ -377,28 +315,21 @@ class ScopeLink:
         if self._schemas is None or self._schemas[0] != start:
             self._schemas = (start, await self.api.schemas())
         meta = self._schemas[1].get(request.pipeline_ids[-1]) or {}
-        modes = [str(m) for m in meta.get("supported_modes") or []]
-        if not modes or wanted in modes:
-            return wanted
-        fallback = str(meta.get("default_mode") or modes[0])
-        self._notice(
-            "warning",
-            "Scope input mode",
-            f"{request.pipeline_ids[-1]} takes {' or '.join(modes)} input only: "
-            f"streaming in {fallback} mode instead of {wanted}.",
-        )
-        store.apply("scope.input_mode", fallback, "scope")
-        return fallback
+        mode, refusal = loading.choose_input_mode(wanted, request.pipeline_ids[-1], meta)
+        if refusal is not None:
+            self.board.notice("warning", "Scope input mode", refusal)
+            store.apply("scope.input_mode", mode, "scope")
+        return mode
 
     def _on_frame(self) -> None:
         if not self._first_frame.is_set():
             self._first_frame.set()
             mode = self._stream_mode
             name = " + ".join(self.pipeline.pipeline_ids) if self.pipeline else ""
-            self._set_state("streaming", f"{name} ({mode} mode)")
-            self._noticed.pop("failure", None)
+            self.board.state("streaming", f"{name} ({mode} mode)")
+            self.board.recovered()
             codec = self.config.stream.codec.upper() if mode == "video" else "no input video"
-            self._notice(
+            self.board.notice(
                 "information",
                 "Scope streaming",
                 f"streaming to Scope at {self.url}: {name}, {mode} mode, {codec}.",
@@ -455,79 +386,25 @@ class ScopeLink:
 
     def _on_stage(self, stage: str | None) -> None:
         name = self._loading
-        self._set_state("loading", f"loading {name}: {stage}" if stage else f"loading {name}")
+        self.board.state("loading", f"loading {name}: {stage}" if stage else f"loading {name}")
 
     def restart(self, reason: str) -> None:
         """End the current stream on purpose and start a new one now."""
         self._restart_reason = reason
         self._wake.set()
 
-    # --- actions ----------------------------------------------------------------------
-    def _action_pause(self, arg: Any, source: str) -> None:
-        assert self._session is not None
-        store = self._session.store
-        if arg is None:
-            value = "off" if store.get("scope.paused") == "on" else "on"
-        else:
-            value = "on" if arg in (True, 1, "1", "on", "true") else "off"
-        store.apply("scope.paused", value, source)
-
-    def _action_cut(self, arg: Any, source: str) -> None:
-        assert self.planner is not None and self.pump is not None
-        self.planner.cut(time.monotonic())
-        self.pump.wake()
-
-    def _action_mode(self, arg: Any, source: str) -> None:
-        assert self._session is not None
-        store = self._session.store
-        if arg in ("text", "video"):
-            value = arg
-        else:
-            value = "text" if store.get("scope.input_mode") == "video" else "video"
-        store.apply("scope.input_mode", value, source)
-
-    def _action_reconnect(self, arg: Any, source: str) -> None:
-        self.restart("reconnect requested")
-
     # --- status ---------------------------------------------------------------------------
+    @property
+    def status(self) -> ScopeStatus:
+        return self.board.status
+
     def _refuse(self, param: str, message: str) -> None:
         assert self._session is not None
-        if param not in self._refused:
-            self._refused.add(param)
-            self._session.notify(message, title="Scope refused", severity="warning")
-        short = message.split(":", 1)[0] + ": refused"
-        if short not in self.warnings:
-            self.warnings.append(short)
+        self.board.notice("warning", "Scope refused", message, key=f"refused {param}")
+        self.board.warn(message.split(":", 1)[0] + ": refused")
         adapter = self.loras.adapter(param)
         if adapter is not None and param in self._session.store:
             self._session.store.apply(param, adapter.scale, "scope")  # show the real scale
-        self._publish(self.status)
-
-    def _fail(self, state: str, exc: PerformError) -> None:
-        self._set_state(state, exc.message)  # type: ignore[arg-type]
-        if self._noticed.get("failure") != exc.message:
-            self._noticed["failure"] = exc.message
-            self._notice("error" if state == "error" else "warning", exc.title, exc.message)
-
-    def _notice(self, severity: Any, title: str, message: str) -> None:
-        if self._session is not None:
-            self._session.notify(message, title=title, severity=severity)
-
-    def _set_state(self, state: Any, message: str) -> None:
-        self._publish(replace(self.status, state=state, message=message))
-
-    def _publish(self, status: ScopeStatus) -> None:
-        status = replace(
-            status,
-            version=self.health.version if self.health else None,
-            pipeline=" + ".join(self.pipeline.pipeline_ids) if self.pipeline else None,
-            reconnects=self.reconnects,
-            warnings=tuple(self.warnings),
-        )
-        changed = status != self.status
-        self.status = status
-        if changed and self._session is not None:
-            self._session.events.publish(SCOPE_STATUS, status)
 
     async def _status_loop(self) -> None:
         """About once a second: figures, the chunk-period estimate, a status while streaming."""
@@ -539,22 +416,10 @@ class ScopeLink:
                 log.exception("Scope status refresh failed")
 
     async def _refresh(self) -> None:
-        if self.recorder is not None and self.recorder.error and "record" not in self._noticed:
-            self._noticed["record"] = self.recorder.error
-            self._notice(
-                "error",
-                "Recording stopped",
-                f"recording to {self.recorder.path} stopped ({self.recorder.error}); "
-                "the show goes on.",
-            )
-        now = time.perf_counter()
-        track = self.track
-        fps_in = 0.0
-        if track is not None:
-            delivered = track.stats.delivered
-            if self._delivered_at is not None and delivered >= self._delivered_seen:
-                fps_in = (delivered - self._delivered_seen) / max(now - self._delivered_at, 1e-3)
-            self._delivered_seen, self._delivered_at = delivered, now
+        recorder = self.recorder
+        if recorder is not None and recorder.error:
+            message = f"recording to {recorder.path} stopped ({recorder.error}); the show goes on."
+            self.board.notice("error", "Recording stopped", message, key="record")
         fps_out = self.receiver.fps
         if self.planner is not None and self.pipeline is not None and fps_out > 1.0:
             chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids) / fps_out
@@ -562,15 +427,10 @@ class ScopeLink:
         rtt = await self.peer.rtt_ms() if self.peer is not None else None
         if rtt is None and self.health is not None:
             rtt = self.health.rtt_ms
-        status = replace(
-            self.status,
-            fps_in=round(fps_in, 1),
-            fps_out=round(fps_out, 1),
+        delivered = self.track.stats.delivered if self.track is not None else None
+        self.board.figures(
+            fps_in=self.board.input_rate(delivered),
+            fps_out=fps_out,
             latency_ms=self.receiver.latency_ms,
-            rtt_ms=round(rtt, 1) if rtt is not None else None,
+            rtt_ms=rtt,
         )
-        if self.status.state == "streaming" and self._session is not None:
-            self.status = status
-            self._session.events.publish(SCOPE_STATUS, status)
-        else:
-            self._publish(status)

@@ -128,3 +128,32 @@ async def ensure_loaded(
     on_stage(None)
     await api.load(request)
     return await api.wait_loaded(request, on_stage=on_stage, timeout=timeout)
+
+
+def base_parameters(config: AppConfig) -> dict[str, Any]:
+    """What every stream starts with besides the live state (steps, cache, output sinks)."""
+    scope = config.scope
+    base: dict[str, Any] = {
+        "denoising_step_list": list(scope.denoising_steps),
+        "manage_cache": scope.manage_cache,
+    }
+    sinks = {
+        kind: {"enabled": sink.enabled, "name": sink.name}
+        for kind in ("spout", "ndi", "syphon")
+        if (sink := getattr(scope.output_sinks, kind)) is not None
+    }
+    if sinks:
+        base["output_sinks"] = sinks
+    return base
+
+
+def choose_input_mode(wanted: str, pipeline: str, meta: dict[str, Any]) -> tuple[str, str | None]:
+    """(mode to stream in, a refusal message when ``wanted`` is not supported)."""
+    modes = [str(m) for m in meta.get("supported_modes") or []]
+    if not modes or wanted in modes:
+        return wanted, None
+    fallback = str(meta.get("default_mode") or modes[0])
+    return fallback, (
+        f"{pipeline} takes {' or '.join(modes)} input only: "
+        f"streaming in {fallback} mode instead of {wanted}."
+    )

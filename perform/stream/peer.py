@@ -134,6 +134,27 @@ class ScopePeer:
             )
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer.sdp, type=answer.type))
 
+    async def wait_connected(self, timeout: float) -> None:
+        """Until ICE/DTLS are up and the data channel is open; StreamError otherwise."""
+        waiters: list[asyncio.Future[Any]] = [
+            asyncio.ensure_future(asyncio.gather(self.connected.wait(), self.channel_open.wait())),
+            asyncio.ensure_future(self.ended.wait()),
+        ]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if self.connected.is_set() and self.channel_open.is_set():
+            return
+        raise StreamError(
+            f"WebRTC could not connect to Scope "
+            f"({self.end_reason or f'no ICE route within {timeout:.0f} s'}). On a LAN, check "
+            "that no firewall blocks UDP between the machines; for a cloud pod, Scope needs a "
+            "TURN server (set HF_TOKEN on the pod) or exposed UDP ports.",
+            title="Scope stream failed",
+        )
+
     def send(self, text: str) -> None:
         if self.channel.readyState != "open":
             raise ConnectionError("data channel is not open")

@@ -25,9 +25,10 @@ import numpy
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av.video.reformatter import VideoReformatter
 
+from perform.config import AppConfig
 from perform.render.mailbox import Frame, FrameMailbox
 from perform.stream import stamp
-from perform.stream.encoder import PacketEncoder
+from perform.stream.encoder import EncoderSettings, PacketEncoder
 
 TIME_BASE = fractions.Fraction(1, 90000)
 
@@ -210,3 +211,26 @@ class OrganismTrack(MediaStreamTrack):
     def request_keyframe(self) -> None:
         if self.encoder is not None:
             self.encoder.request_keyframe()
+
+
+def track_for(config: AppConfig, mailbox: FrameMailbox) -> OrganismTrack:
+    """The track (and its encoder) the config asks for."""
+    stream = config.stream
+    encoder = PacketEncoder(
+        EncoderSettings(
+            codec=stream.codec,
+            width=stream.width,
+            height=stream.height,
+            fps=stream.fps,
+            bitrate=stream.bitrate_kbps * 1000,
+            keyframe_seconds=stream.keyframe_seconds,
+        )
+    )
+    return OrganismTrack(
+        mailbox,
+        width=stream.width,
+        height=stream.height,
+        fps=stream.fps,
+        encoder=encoder,
+        stamp_frames=config.scope.latency_stamp,
+    )

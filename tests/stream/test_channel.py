@@ -11,8 +11,9 @@ import pytest
 from engines import all_params, presets
 from perform.events import TempoState
 from perform.params import build_store, lora_param_name, lora_spec
-from perform.stream.channel import Planner, Pump, Settings, num_steps
+from perform.stream.channel import Planner, Settings, num_steps
 from perform.stream.lora import LoraTable
+from perform.stream.pump import Pump
 from perform.stream.scope_api import LoraAdapter
 
 PEFT = "/models/lora/arcane.safetensors"
