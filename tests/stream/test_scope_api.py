@@ -139,22 +139,25 @@ async def test_wait_loaded_reports_the_one_shot_error(scope_double):
             await api.wait_loaded(request, poll=0.02)
 
 
-async def test_wait_loaded_sees_a_failure_someone_else_observed(scope_double):
+async def test_wait_loaded_sees_a_failure_someone_else_observed():
     """Scope's UI polled first and consumed ``error``: loading -> not_loaded is a failure."""
+    double = ScopeDouble(load_delay=1.0)
+    await double.start()
     request = PipelineRequest(("longlive",), {"height": 512, "width": 512})
-    scope_double.loader.fail_next = "CUDA out of memory"
-    async with ScopeAPI(scope_double.url) as api, ScopeAPI(scope_double.url) as ui:
-        await api.load(request)
-        await scope_double.wait_for(lambda: scope_double.loader.loads_started, "loading")
-
-        async def other_poller():
-            while (await ui.status()).status != "error":
+    double.loader.fail_next = "CUDA out of memory"
+    try:
+        async with ScopeAPI(double.url) as api, ScopeAPI(double.url) as ui:
+            await api.load(request)
+            await double.wait_for(lambda: double.loader.loads_started, "loading")
+            # ours polls slowly (it saw "loading" first); the UI polls fast and gets "error"
+            waiting = asyncio.ensure_future(api.wait_loaded(request, poll=1.0))
+            while (await ui.status()).status == "loading":
                 await asyncio.sleep(0.01)
-
-        poller = asyncio.ensure_future(other_poller())
-        with pytest.raises(LoadFailed):
-            await api.wait_loaded(request, poll=0.05)
-        await poller
+            with pytest.raises(LoadFailed):
+                await waiting
+            assert double.loader.errors_reported == 1
+    finally:
+        await double.stop()
 
 
 async def test_candidates_without_enough_tokens_are_not_sent(scope_double):
