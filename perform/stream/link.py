@@ -87,7 +87,7 @@ class ScopeLink:
         self.api = ScopeAPI(self.url)
         self.loras = LoraTable()
         self.recorder = Recorder(record, fps=config.stream.fps) if record else None
-        self.receiver = OutputReceiver(input_width=config.stream.width, on_frame=self._on_frame)
+        self.receiver = OutputReceiver(input_width=config.stream.width)
         self.output = self.receiver.mailbox
         """Scope's returned frames, for the TUI preview (a FrameMailbox)."""
         self.board = StatusBoard(self.url)
@@ -107,6 +107,7 @@ class ScopeLink:
         self._stream_mode = "video"
         self._loading = ""
         self._schemas: tuple[float, dict[str, Any]] | None = None
+        self._last_frame_at = 0.0
         self._tasks: list[asyncio.Task[Any]] = []
         self._stream_tasks: list[asyncio.Task[Any]] = []
         self._unsubscribe: list[Callable[[], None]] = []
@@ -263,7 +264,7 @@ class ScopeLink:
                 raise ScopeOffline(f"the stream to Scope ended: {peer.end_reason}; reconnecting.")
             now = time.perf_counter()
             if self._first_frame.is_set():
-                silent, limit = self.receiver.silence(now), self.scope.watchdog_seconds
+                silent, limit = now - self._last_frame_at, self.scope.watchdog_seconds
             else:
                 silent, limit = now - started, self.scope.first_frame_seconds
             if silent > limit:
@@ -302,8 +303,15 @@ class ScopeLink:
         self.board.warnings = self.loras.warnings()
         self.board.pipeline = " + ".join(request.pipeline_ids)
 
-    def _on_remote_track(self, track: MediaStreamTrack) -> None:
-        task = asyncio.get_running_loop().create_task(self.receiver.consume(track))
+    def _on_remote_track(self, peer: ScopePeer, track: MediaStreamTrack) -> None:
+        """Scope's video for ``peer``: only frames of the current stream feed the watchdog
+        (during a planned switch the old stream keeps the preview alive meanwhile)."""
+
+        def on_frame() -> None:
+            if peer is self.peer:
+                self._on_frame()
+
+        task = asyncio.get_running_loop().create_task(self.receiver.consume(track, on_frame))
         self._stream_tasks = [t for t in self._stream_tasks if not t.done()] + [task]
 
     async def _input_mode(self, request: PipelineRequest) -> str:
@@ -322,6 +330,7 @@ class ScopeLink:
         return mode
 
     def _on_frame(self) -> None:
+        self._last_frame_at = time.perf_counter()
         if not self._first_frame.is_set():
             self._first_frame.set()
             mode = self._stream_mode

@@ -54,13 +54,11 @@ class OutputReceiver:
         *,
         sent_at: Mapping[int, float] | None = None,
         input_width: int = 0,
-        on_frame: Callable[[], None] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.mailbox = FrameMailbox()
         self.sent_at = sent_at
         self.input_width = input_width
-        self.on_frame = on_frame
         self.clock = clock
         self.frames = 0
         self.last_at: float | None = None
@@ -87,8 +85,10 @@ class OutputReceiver:
             return float("inf")
         return (self.clock() if now is None else now) - self.last_at
 
-    async def consume(self, track: MediaStreamTrack) -> None:
-        """Read ``track`` until it ends (returns quietly)."""
+    async def consume(
+        self, track: MediaStreamTrack, on_frame: Callable[[], None] | None = None
+    ) -> None:
+        """Read ``track`` until it ends (returns quietly); ``on_frame`` after each frame."""
         loop = asyncio.get_running_loop()
         while True:
             try:
@@ -103,8 +103,8 @@ class OutputReceiver:
                 await loop.run_in_executor(self._executor, self._take, video, now)
             except RuntimeError:  # executor shut down while stopping
                 return
-            if self.on_frame is not None:
-                self.on_frame()
+            if on_frame is not None:
+                on_frame()
 
     def _take(self, video: Any, now: float) -> None:
         rgb = video.to_ndarray(format="rgb24")

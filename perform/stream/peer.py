@@ -52,7 +52,7 @@ class ScopePeer:
         ice_servers: list[RTCIceServer],
         track: MediaStreamTrack | None,
         codec: str,
-        on_track: Callable[[MediaStreamTrack], None],
+        on_track: Callable[[ScopePeer, MediaStreamTrack], None],
         on_message: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.codec = codec
@@ -73,7 +73,7 @@ class ScopePeer:
         @self.pc.on("track")
         def _track(remote: MediaStreamTrack) -> None:
             if remote.kind == "video":
-                on_track(remote)
+                on_track(self, remote)
 
         @self.pc.on("connectionstatechange")
         def _state() -> None:

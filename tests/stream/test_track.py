@@ -124,7 +124,7 @@ async def test_peer_routes_keyframe_requests_to_our_encoder():
     mailbox = FrameMailbox()
     encoder = PacketEncoder(EncoderSettings(width=64, height=64))
     track = OrganismTrack(mailbox, width=64, height=64, fps=30, encoder=encoder)
-    peer = ScopePeer(ice_servers=[], track=track, codec="vp8", on_track=lambda t: None)
+    peer = ScopePeer(ice_servers=[], track=track, codec="vp8", on_track=lambda peer, t: None)
     try:
         peer.transceiver.sender._send_keyframe()  # what aiortc calls on PLI/FIR
         assert encoder._force_keyframe.is_set()
