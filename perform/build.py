@@ -14,6 +14,7 @@ from pathlib import Path
 from engines import Backend
 from perform.config import AppConfig
 from perform.session import Component, Session
+from perform.stream import scope_link_factory
 
 
 @dataclass
@@ -26,6 +27,12 @@ class RunOptions:
     """Show file to run."""
     bpm: float | None = None
     """Tempo override for the show (``--bpm``)."""
+    scope: str | None = None
+    """``--scope URL``: stream to this Scope server (overrides [scope] url, enables the link)."""
+    no_scope: bool = False
+    """``--no-scope``: run without connecting to Scope."""
+    record: str | None = None
+    """``--record PATH``: write Scope's output to an MP4 file."""
 
 
 ComponentFactory = Callable[[Session, RunOptions], Component | None]
@@ -49,8 +56,9 @@ def _setlist(session: Session, options: RunOptions) -> Component | None:
     return SetlistRunner(setlist, autostart=options.headless, bpm=options.bpm)
 
 
-#: Factories in start order (the setlist runner needs the tempo clock before it).
-COMPONENT_FACTORIES: list[ComponentFactory] = [_tempo, _setlist]
+#: Factories in start order: the setlist runner needs the tempo clock, and asks the
+#: Scope link (already listening) for its pipeline when it starts.
+COMPONENT_FACTORIES: list[ComponentFactory] = [_tempo, scope_link_factory, _setlist]
 
 
 def build_session(

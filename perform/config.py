@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pydantic
 from pydantic import Field
@@ -31,9 +31,90 @@ DEFAULT_OSC_PORT = 9010
 """Away from Resolume (7000), Scope (8000), MadMapper (8010/8011), TouchOSC (8000/9000)."""
 
 
+class LoraConfig(Strict):
+    file: str
+    """A LoRA file on the Scope server: its name as Scope lists it (the file stem, e.g.
+    ``arcane``) or its absolute server-side path."""
+    scale: float = Field(1.0, ge=-10, le=10)
+    """Scale at load (then ridden live with ``lora.<name>.scale`` under runtime_peft)."""
+    merge_mode: Literal["runtime_peft", "permanent_merge"] | None = None
+    """Overrides ``lora_merge_mode`` for this file."""
+
+
+class SinkConfig(Strict):
+    enabled: bool = True
+    name: str = "perform"
+    """The sender name TouchDesigner / OBS / Resolume see."""
+
+
+class OutputSinksConfig(Strict):
+    """Scope's own outputs on the GPU box (Spout on Windows, Syphon on macOS, NDI anywhere)."""
+
+    spout: SinkConfig | None = None
+    ndi: SinkConfig | None = None
+    syphon: SinkConfig | None = None
+
+
 class ScopeConfig(Strict):
     url: str = "http://127.0.0.1:8000"
     """Base URL of the Daydream Scope server (a local one, or a cloud pod's)."""
+    enabled: bool = True
+    """Connect to Scope when the show starts (``perform run --no-scope`` overrides)."""
+    pipeline: str = "longlive"
+    """The pipeline to load (``perform scope status`` lists what the server offers)."""
+    height: int | None = Field(None, ge=64, le=4096)
+    """Load height; default: the stream's height (multiples of 16)."""
+    width: int | None = Field(None, ge=64, le=4096)
+    """Load width; default: the stream's width (multiples of 16)."""
+    vace_enabled: bool = False
+    """Load VACE (Scope's default is true; off keeps plain video-to-video and saves memory)."""
+    quantization: Literal["fp8_e4m3fn"] | None = None
+    """fp8 weights for GPUs with <= 40 GB (krea)."""
+    base_seed: int | None = None
+    load: dict[str, Any] = Field(default_factory=dict)
+    """Extra load params passed verbatim (e.g. ``vae_type = "lighttae"``)."""
+    loras: list[LoraConfig] = Field(default_factory=list)
+    """LoRAs to load with the pipeline."""
+    lora_merge_mode: Literal["runtime_peft", "permanent_merge"] = "runtime_peft"
+    """runtime_peft lets ``lora.<name>.scale`` ride live (~50% slower inference);
+    permanent_merge is faster but its scales are fixed until the next load."""
+    prompt: str = "a bioluminescent deep-sea organism, macro photography, glowing tendrils"
+    """The prompt used while ``prompt.a`` is empty (prompt-set syntax: ``a | b :: 0.5``)."""
+    denoising_steps: list[int] = Field(default_factory=lambda: [1000, 750])
+    """Sent at stream start (a live change would hard-cut the picture)."""
+    noise_controller: bool = False
+    """Scope's motion-adaptive noise; it overrides ``scope.noise_scale`` and its jumps cut."""
+    manage_cache: bool = True
+    interpolation: Literal["linear", "slerp"] = "linear"
+    """How prompt transitions blend (temporal interpolation)."""
+    chunk_period: float = Field(1 / 15, gt=0, le=5)
+    """Seconds per pipeline call until it is measured from the output frame rate."""
+    frames_per_chunk: int | None = Field(None, ge=1, le=64)
+    """Frames per pipeline call; default from the pipeline (12 for the Wan 1.3B/14B
+    pipelines, 4 for streamdiffusionv2 and passthrough)."""
+    lora_rate: float = Field(2.0, gt=0, le=30)
+    """Most LoRA scale updates per second (each one hard-cuts; the final value is always sent)."""
+    watchdog_seconds: float = Field(5.0, gt=0, le=600)
+    """No output frame for this long while streaming: the stream is restarted."""
+    first_frame_seconds: float = Field(45.0, gt=0, le=3600)
+    """How long the first output frame of a new stream may take (warm-up)."""
+    load_timeout: float = Field(900.0, gt=0)
+    """Seconds a pipeline load may take."""
+    reconnect_max_seconds: float = Field(10.0, ge=0.5, le=300)
+    """Longest wait between reconnect attempts (the backoff starts at 0.5 s)."""
+    ice: Literal["auto", "host", "server"] = "auto"
+    """ICE servers: ``auto`` uses the server's STUN/TURN list only for a remote Scope (and
+    drops the ones that do not answer); ``host`` never (LAN/loopback); ``server`` always."""
+    output_sinks: OutputSinksConfig = OutputSinksConfig()
+    tempo_sync: bool = False
+    """Quantize prompt changes and cuts to the beat (needs tempo sync enabled in Scope)."""
+    quantize: Literal["beat", "bar", "2_bar", "4_bar"] = "bar"
+    lookahead_ms: float = Field(0.0, ge=0, le=2000)
+    transition_unit: Literal["seconds", "beats"] = "seconds"
+    """Whether ``prompt.transition`` counts seconds, or beats at the current tempo."""
+    latency_stamp: bool = False
+    """Stamp a frame counter in a corner to measure input->output latency (it survives
+    passthrough-like pipelines only; it shows in the output)."""
 
     @pydantic.field_validator("url")
     @classmethod
@@ -41,6 +122,24 @@ class ScopeConfig(Strict):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @pydantic.field_validator("height", "width")
+    @classmethod
+    def _scope_mult16(cls, value: int | None) -> int | None:
+        if value is not None and value % 16:
+            raise ValueError(
+                f"must be a multiple of 16 (Scope rejects others); try {value // 16 * 16}"
+            )
+        return value
+
+    @pydantic.field_validator("denoising_steps")
+    @classmethod
+    def _descending(cls, value: list[int]) -> list[int]:
+        if not value or any(not 0 <= v <= 1000 for v in value):
+            raise ValueError("needs one or more steps between 0 and 1000")
+        if any(a <= b for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError("must be strictly descending, e.g. [1000, 750]")
+        return value
 
 
 class StreamConfig(Strict):
@@ -50,6 +149,12 @@ class StreamConfig(Strict):
     """Height of the video sent to Scope."""
     fps: int = Field(30, ge=1, le=120)
     """Frames per second delivered to the WebRTC track."""
+    codec: Literal["vp8", "h264"] = "vp8"
+    """Video codec to Scope (``perform bench stream`` measures both)."""
+    bitrate_kbps: int = Field(0, ge=0, le=50_000)
+    """Encoder target; 0 picks one for organism-like texture from the size and fps."""
+    keyframe_seconds: float = Field(4.0, gt=0, le=60)
+    """A keyframe at least this often (plus whenever Scope reports a lost picture)."""
 
     @pydantic.field_validator("width", "height")
     @classmethod

@@ -154,6 +154,8 @@ class ScopeStatus:
     latency_ms: float | None = None
     rtt_ms: float | None = None
     reconnects: int = 0
+    warnings: tuple[str, ...] = ()
+    """Standing refusals the performer should see (e.g. a LoRA whose scale cannot ride)."""
 
 
 @dataclass(frozen=True, slots=True)

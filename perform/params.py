@@ -206,11 +206,9 @@ class ParamStore:
         if spec.name in self._specs and not replace:
             raise ValueError(f"parameter {spec.name} is already registered")
         self._specs[spec.name] = spec
-        value = 0 if spec.kind == "trigger" else spec.coerce(spec.default)
-        self._values[spec.name] = value
+        self._values[spec.name] = 0 if spec.kind == "trigger" else spec.coerce(spec.default)
         self._meta[spec.name] = _Meta("default", self.now())
-        self._pending[spec.name] = Change(spec.name, value, "default")  # listeners learn of it
-        self._publish()
+        self._publish()  # not a write: subscribers see the new name with its first change
 
     def register_many(self, specs: Iterable[ParamSpec]) -> None:
         for spec in specs:
@@ -513,6 +511,14 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "learn", "MIDI learn: the next moved control binds to the armed target.", takes_arg=True
     ),
+    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off)."),
+    ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
+    ActionSpec(
+        "scope.mode",
+        "Switch Scope between video and text input (toggle; arg text/video).",
+        takes_arg=True,
+    ),
+    ActionSpec("scope.reconnect", "Restart the stream to Scope now."),
 )
 
 
@@ -592,6 +598,20 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             max=1.0,
             default=0.7,
             doc="How much Scope re-imagines the input video (video mode).",
+        ),
+        ParamSpec(
+            "scope.noise_controller",
+            "enum",
+            default="off",
+            choices=("off", "on"),
+            doc="Scope's motion-adaptive noise (overrides scope.noise_scale; its jumps cut).",
+        ),
+        ParamSpec(
+            "scope.paused",
+            "enum",
+            default="off",
+            choices=("off", "on"),
+            doc="Freeze Scope's output (the last picture holds; generation stops).",
         ),
     ]
 

@@ -11,7 +11,11 @@ from perform.session import Session
 
 def small_config(**engine) -> AppConfig:
     return AppConfig.model_validate(
-        {"stream": {"width": 128, "height": 128, "fps": 30}, "engine": {"world": 128, **engine}}
+        {
+            "stream": {"width": 128, "height": 128, "fps": 30},
+            "engine": {"world": 128, **engine},
+            "scope": {"enabled": False},  # tests that want the Scope link turn it on
+        }
     )
 
 

@@ -20,6 +20,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
     )
+    parser.add_argument(
+        "--scope", metavar="URL", help="stream to this Scope server (overrides [scope] url)"
+    )
+    parser.add_argument("--no-scope", action="store_true", help="do not connect to Scope")
+    parser.add_argument("--record", metavar="PATH", help="record Scope's output to an MP4 file")
     parser.set_defaults(func=main)
 
 
@@ -48,12 +53,20 @@ def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
 
     from perform.build import RunOptions
 
+    scope = getattr(args, "scope", None)
+    if scope is not None and not scope.startswith(("http://", "https://")):
+        from perform.errors import ConfigError
+
+        raise ConfigError(f"--scope {scope}: the URL must start with http:// or https://")
     setlist = getattr(args, "setlist", None)
     return RunOptions(
         headless=bool(getattr(args, "headless", False)),
         seconds=getattr(args, "seconds", None),
         setlist=Path(setlist) if setlist else None,
         bpm=getattr(args, "bpm", None),
+        scope=scope,
+        no_scope=bool(getattr(args, "no_scope", False)),
+        record=getattr(args, "record", None),
     )
 
 

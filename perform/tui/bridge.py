@@ -42,7 +42,6 @@ class Bridge:
         self.app = app
         self.session = session
         self.dirty: set[str] = set()
-        self.new_specs = False
         self.stats: EngineStats | None = session.engine_stats
         self.show: ShowState | None = None
         self.tempo: TempoState | None = None
@@ -73,12 +72,17 @@ class Bridge:
 
     def _on_changes(self, changes: ChangeSet) -> None:
         self.dirty.update(changes)
-        count = len(self.session.store.specs)
-        if count != self._spec_count:
-            self._spec_count = count
-            self.new_specs = True
+        if self.specs_changed():
             self._post("specs")
         self._post("params")
+
+    def specs_changed(self) -> bool:
+        """True once after parameters were registered or removed."""
+        count = len(self.session.store.specs)
+        if count == self._spec_count:
+            return False
+        self._spec_count = count
+        return True
 
     def _on_message(self, message: InputMessage) -> None:
         self.monitor.append(message)

@@ -73,6 +73,7 @@ async def test_new_parameters_appear_in_their_tab(still_session: Session):
     app = PerformApp(still_session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:
         still_session.store.register(lora_spec("lora.arcane.scale", default=0.7))
+        still_session.store.apply("lora.arcane.scale", 0.7, "scope")  # what the link does next
         await pilot.pause()
         assert table(app, "lora").names == ["lora.arcane.scale"]
 

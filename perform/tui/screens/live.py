@@ -82,6 +82,7 @@ class LiveScreen(Screen):
         self.update_status()
         if self.live:
             self.set_interval(0.5, self.update_status)
+            self.set_interval(1.0, self._check_specs)
             self.set_interval(0.25, self.query_one(SetlistPanel).redraw)
 
     # --- what the show tells us ----------------------------------------------------------
@@ -102,6 +103,12 @@ class LiveScreen(Screen):
             self.query_one(Monitor).show(bridge.monitor, bridge.monitor_total)
         else:
             self.update_status()
+
+    def _check_specs(self) -> None:
+        """Parameters registered at run time (e.g. the LoRAs Scope reports) get their rows."""
+        bridge = self.bridge
+        if bridge is not None and bridge.specs_changed():
+            self.query_one(ParamTabs).refresh_specs()
 
     def _scene_preset(self) -> str | None:
         runner, state = self.session.component("setlist"), self.bridge.show if self.bridge else None

@@ -85,10 +85,18 @@ def engine_text(backend_reason: str, stats: EngineStats | None, preview_fps: flo
 
 
 def status_text(parts: Iterable[Text]) -> Text:
-    return Text("  │  ", style="dim").join(parts)
+    """Scope on the first line (its messages can be long), everything else on the second."""
+    scope, *rest = list(parts)
+    return Text("\n").join([scope, Text("  │  ", style="dim").join(rest)])
 
 
 class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $panel; padding: 0 1; }
+    StatusBar {
+        height: 2;
+        background: $panel;
+        padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     """

@@ -1,0 +1,23 @@
+"""Everything that talks to Daydream Scope: HTTP (scope_api), WebRTC (peer, track, output),
+the data channel (channel, lora) and the component that runs it all (link).
+
+Nothing here is imported on the headless path unless the link is enabled; aiortc stays out
+of the engines and the TUI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from perform.build import RunOptions
+    from perform.session import Component, Session
+
+
+def scope_link_factory(session: Session, options: RunOptions) -> Component | None:
+    """The Scope link, unless the config or ``--no-scope`` turns it off."""
+    if options.no_scope or (not session.config.scope.enabled and not options.scope):
+        return None
+    from perform.stream.link import ScopeLink
+
+    return ScopeLink(session.config, url=options.scope, record=options.record)

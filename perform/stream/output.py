@@ -1,0 +1,126 @@
+"""Scope's returned video: consumed continuously, measured, kept for the preview, recorded.
+
+The remote track must be read all the time (a blocked ``recv()`` backs frames up inside
+aiortc). Each frame is converted to RGB on a worker thread and put in :attr:`mailbox`, a
+``FrameMailbox`` the TUI preview reads like the engine's. The receiver outlives streams: a
+reconnect feeds the same mailbox, so the preview keeps the last picture through a gap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import av
+import numpy
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from perform.render.mailbox import Frame, FrameMailbox
+from perform.stream import stamp
+
+log = logging.getLogger(__name__)
+
+
+class RateMeter:
+    """Events per second over a sliding window."""
+
+    def __init__(self, window: float = 2.0) -> None:
+        self.window = window
+        self.times: deque[float] = deque()
+
+    def add(self, now: float) -> None:
+        self.times.append(now)
+        while self.times and now - self.times[0] > self.window:
+            self.times.popleft()
+
+    def rate(self, now: float) -> float:
+        while self.times and now - self.times[0] > self.window:
+            self.times.popleft()
+        if len(self.times) < 2:
+            return 0.0
+        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
+
+
+class OutputReceiver:
+    """Reads Scope's frames into :attr:`mailbox`, with fps and latency figures."""
+
+    def __init__(
+        self,
+        *,
+        sent_at: Mapping[int, float] | None = None,
+        input_width: int = 0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.mailbox = FrameMailbox()
+        self.sent_at = sent_at
+        self.input_width = input_width
+        self.clock = clock
+        self.frames = 0
+        self.last_at: float | None = None
+        self.meter = RateMeter()
+        self.latencies_ms: deque[float] = deque(maxlen=120)
+        self.sinks: list[Callable[[av.VideoFrame], None]] = []
+        """Called with each received frame on the worker thread (the recorder)."""
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="perform-scope-out")
+        self._seq = 0
+
+    @property
+    def fps(self) -> float:
+        return self.meter.rate(self.clock())
+
+    @property
+    def latency_ms(self) -> float | None:
+        if not self.latencies_ms:
+            return None
+        return float(numpy.median(self.latencies_ms))
+
+    def silence(self, now: float | None = None) -> float:
+        """Seconds since the last output frame (inf before the first)."""
+        if self.last_at is None:
+            return float("inf")
+        return (self.clock() if now is None else now) - self.last_at
+
+    async def consume(
+        self, track: MediaStreamTrack, on_frame: Callable[[], None] | None = None
+    ) -> None:
+        """Read ``track`` until it ends (returns quietly); ``on_frame`` after each frame."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                video = await track.recv()
+            except MediaStreamError:
+                return
+            now = self.clock()
+            self.frames += 1
+            self.last_at = now
+            self.meter.add(now)
+            try:
+                await loop.run_in_executor(self._executor, self._take, video, now)
+            except RuntimeError:  # executor shut down while stopping
+                return
+            if on_frame is not None:
+                on_frame()
+
+    def _take(self, video: Any, now: float) -> None:
+        rgb = video.to_ndarray(format="rgb24")
+        self._seq += 1
+        self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0))
+        if self.sent_at is not None and self.input_width:
+            seq = stamp.read_rgb(rgb, rgb.shape[1] / self.input_width)
+            sent = self.sent_at.get(seq) if seq is not None else None
+            if sent is not None:
+                self.latencies_ms.append((now - sent) * 1e3)
+        for sink in list(self.sinks):
+            try:
+                sink(video)
+            except Exception:
+                log.exception("output sink failed; removed")
+                self.sinks.remove(sink)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
