@@ -8,10 +8,11 @@ config and the run options and returns a component, or None when it has nothing 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engines import Backend
 from perform.config import AppConfig
+from perform.inputs.factories import FACTORIES as CONTROL_FACTORIES
 from perform.session import Component, Session
 
 
@@ -21,13 +22,19 @@ class RunOptions:
 
     headless: bool = False
     seconds: float | None = None
+    mappings: list[str] = field(default_factory=list)
+    """``--mapping FILE`` (repeatable): mapping files loaded on top of ``[midi] mappings``."""
+    osc_out: list[str] = field(default_factory=list)
+    """``--osc-out HOST:PORT`` (repeatable): OSC feedback receivers on top of ``[osc] targets``."""
 
 
 ComponentFactory = Callable[[Session, RunOptions], Component | None]
 
 #: Factories in start order (inputs before the things they drive is not required:
 #: everything talks through the store and the event bus).
-COMPONENT_FACTORIES: list[ComponentFactory] = []
+COMPONENT_FACTORIES: list[ComponentFactory] = [
+    *CONTROL_FACTORIES,  # live control: mapping hub, MIDI in, OSC in, LEDs, OSC out
+]
 
 
 def build_session(
