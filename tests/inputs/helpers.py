@@ -33,8 +33,12 @@ def control_config(
     return AppConfig.model_validate(data)
 
 
-def make_session(config: AppConfig, mappings: Sequence[str] = (), osc_out: Sequence[str] = ()) -> Session:
-    return build_session(config, RunOptions(headless=True, mappings=list(mappings), osc_out=list(osc_out)))
+def make_session(
+    config: AppConfig, mappings: Sequence[str] = (), osc_out: Sequence[str] = ()
+) -> Session:
+    return build_session(
+        config, RunOptions(headless=True, mappings=list(mappings), osc_out=list(osc_out))
+    )
 
 
 class DeviceLog:

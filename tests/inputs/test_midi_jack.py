@@ -25,7 +25,9 @@ async def test_nanokontrol2_fader_moves_the_engine_and_lights_its_led(controller
     devices = DeviceLog(session)
     await session.start()
     try:
-        await eventually(lambda: devices.count("in", "connected") and devices.count("out", "connected"))
+        await eventually(
+            lambda: devices.count("in", "connected") and devices.count("out", "connected")
+        )
         # Connect -> full LED refresh: every LED of the profile, off (nothing picked up yet).
         await eventually(lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS)
         assert [0xB0, 65, 0] in [m for _, m in nano.log]
@@ -46,7 +48,9 @@ async def test_nanokontrol2_fader_moves_the_engine_and_lights_its_led(controller
         # R2 lights: fader 2 is in control now.
         await nano.expect(lambda m: m == [0xB0, 65, 127], since=mark)
         # The engine thread reads the new speed (slewed).
-        await eventually(lambda: session.host.slew.values.get("engine.speed", 0.0) > 1.5, what="engine slew")
+        await eventually(
+            lambda: session.host.slew.values.get("engine.speed", 0.0) > 1.5, what="engine slew"
+        )
         # S1 toggles the freeze and its LED follows the store.
         nano.cc(32, 127)
         nano.cc(32, 0)
@@ -75,7 +79,9 @@ async def test_unplug_shows_lost_and_replug_reconnects_within_2s_with_leds_resen
         plugged = time.monotonic()
         await eventually(lambda: devices.count("in", "connected") == 2, timeout=5, what="reconnect")
         await eventually(lambda: devices.count("out", "connected") == 2, timeout=5)
-        await eventually(lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS, timeout=5)
+        await eventually(
+            lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS, timeout=5
+        )
         elapsed = time.monotonic() - plugged
         assert elapsed < 2.0, f"reconnected and LEDs resent after {elapsed:.2f} s"
         assert [0xB0, 32, 127] in [m for _, m in nano.log]
@@ -161,7 +167,9 @@ async def test_a_1000_msg_per_s_flood_keeps_the_loop_responsive(controllers, tmp
         try:
             await eventually(lambda: len(seen) >= 2001, timeout=10)
         except AssertionError:
-            raise AssertionError(f"{len(seen)} of 2001 messages: {midi.stats}, {midi._reader.errors}") from None
+            raise AssertionError(
+                f"{len(seen)} of 2001 messages: {midi.stats}, {midi._reader.errors}"
+            ) from None
         stop.set()
         await probing
         store = session.store
@@ -170,7 +178,9 @@ async def test_a_1000_msg_per_s_flood_keeps_the_loop_responsive(controllers, tmp
         assert store.get("engine.speed") == 4.0
         lags.sort()
         p99 = lags[int(len(lags) * 0.99)]
-        print(f"loop lag over {len(lags)} probes: p50 {statistics.median(lags) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms, max {lags[-1] * 1e3:.2f} ms")
+        print(
+            f"loop lag over {len(lags)} probes: p50 {statistics.median(lags) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms, max {lags[-1] * 1e3:.2f} ms"
+        )
         assert p99 < 0.010, f"loop lag p99 {p99 * 1e3:.1f} ms under a 1000 msg/s flood"
     finally:
         await session.stop()
@@ -204,7 +214,9 @@ async def test_nrpn_and_14bit_cc_through_jack(controllers, tmp_path):
 
 async def test_midi_in_drives_osc_feedback_out(controllers, tmp_path):
     mapping = tmp_path / "td.toml"
-    mapping.write_text('[device]\nname = "Box"\nmatch = "oscfeedbox"\n\n[[bind]]\ncc = 7\nparam = "engine.speed"\ntakeover = "jump"\n')
+    mapping.write_text(
+        '[device]\nname = "Box"\nmatch = "oscfeedbox"\n\n[[bind]]\ncc = 7\nparam = "engine.speed"\ntakeover = "jump"\n'
+    )
     box = VirtualController("oscfeedbox")
     controllers.append(box)
     receiver, transport, port = await OscReceiver.open()
