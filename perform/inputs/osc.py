@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_PACKET = 16 * 1024
+"""Bigger packets are refused unparsed: python-osc's string parsing costs ~50 us per kB,
+so a stream of 60 kB packets could otherwise stall the loop."""
 RECEIVE_BUFFER = 1 << 20
 """SO_RCVBUF: localhost UDP drops packets when the buffer fills (supercollider#5870)."""
 
@@ -134,6 +137,18 @@ class OscServer:
             if not self._allowed(sender[0]):
                 self._bad("not_allowed", f"OSC from {sender[0]} ignored (not in [osc] allow)")
                 return
+            if len(data) > MAX_PACKET:
+                self._bad(
+                    "oversize",
+                    f"OSC packet of {len(data)} bytes from {sender[0]} ignored (over {MAX_PACKET})",
+                )
+                return
+            if len(data) % 4:
+                self._bad(
+                    "malformed",
+                    f"OSC packet from {sender[0]}: size {len(data)} is not a multiple of 4",
+                )
+                return
             try:
                 packet = osc_packet.OscPacket(data)
             except osc_packet.ParseError as exc:
@@ -144,6 +159,9 @@ class OscServer:
                     "malformed",
                     f"malformed OSC packet from {sender[0]}: {type(exc).__name__}: {exc}",
                 )
+                return
+            if not packet.messages:
+                self._bad("empty", f"an OSC bundle from {sender[0]} held no message")
                 return
             if len(packet.messages) > 1:
                 self.stats["bundles"] += 1
@@ -163,34 +181,41 @@ class OscServer:
         for message in messages:
             self.stats["messages"] += 1
             address, args = str(message.address), tuple(message.params)
-            if address.startswith("/vj/"):
-                entries = self.space.match(address)
-                if not entries:
-                    self._bad(
-                        "unknown_address",
-                        f"no OSC address {address} (`perform osc-map` lists them)",
-                    )
-                    target = None
+            if not address.startswith("/vj/"):
+                found = self._control_events(address, args, who, now)
+                if found:
+                    self.stats["mapped"] += 1
+                events.extend(found)
+                continue
+            entries = self.space.match(address)
+            accepted = failed = 0
+            for entry in entries:
+                try:
+                    value = entry.coerce(args)
+                except PerformError as exc:
+                    failed += 1
+                    problem = exc.message
+                    continue
+                accepted += 1
+                if value is None:
+                    continue  # a release (0) to an action or trigger
+                if entry.kind == "action":
+                    actions.append((entry.name, args[0] if entry.takes_arg and args else None))
                 else:
-                    target = ", ".join(e.name for e in entries)
-                for entry in entries:
-                    try:
-                        value = entry.coerce(args)
-                    except PerformError as exc:
-                        self._bad("bad_value", f"OSC {exc.message}")
-                        continue
-                    if value is None:
-                        continue
-                    if entry.kind == "action":
-                        actions.append((entry.name, args[0] if entry.takes_arg and args else None))
-                    else:
-                        values[entry.name] = value
-                if publish is not None:
-                    publish(
-                        CONTROL_MESSAGE, InputMessage("osc", who, _text(address, args), now, target)
-                    )
+                    values[entry.name] = value
+            if not entries:
+                self._bad(
+                    "unknown_address", f"no OSC address {address} (`perform osc-map` lists them)"
+                )
+            elif accepted:
+                self.stats["accepted"] += 1
             else:
-                events.extend(self._control_events(address, args, who, now))
+                self._bad("bad_value", f"OSC {problem}")
+            if publish is not None:
+                target = ", ".join(e.name for e in entries) or None
+                publish(
+                    CONTROL_MESSAGE, InputMessage("osc", who, _text(address, args), now, target)
+                )
         writes = self.hub.mapper.handle(events, "osc", apply=False) if events else Writes()
         for name, value in values.items():
             writes.values[name] = value

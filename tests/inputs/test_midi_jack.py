@@ -179,7 +179,8 @@ async def test_a_1000_msg_per_s_flood_keeps_the_loop_responsive(controllers, tmp
         lags.sort()
         p99 = lags[int(len(lags) * 0.99)]
         print(
-            f"loop lag over {len(lags)} probes: p50 {statistics.median(lags) * 1e3:.2f} ms, p99 {p99 * 1e3:.2f} ms, max {lags[-1] * 1e3:.2f} ms"
+            f"loop lag over {len(lags)} probes: p50 {statistics.median(lags) * 1e3:.2f} ms, "
+            f"p99 {p99 * 1e3:.2f} ms, max {lags[-1] * 1e3:.2f} ms"
         )
         assert p99 < 0.010, f"loop lag p99 {p99 * 1e3:.1f} ms under a 1000 msg/s flood"
     finally:
@@ -215,7 +216,8 @@ async def test_nrpn_and_14bit_cc_through_jack(controllers, tmp_path):
 async def test_midi_in_drives_osc_feedback_out(controllers, tmp_path):
     mapping = tmp_path / "td.toml"
     mapping.write_text(
-        '[device]\nname = "Box"\nmatch = "oscfeedbox"\n\n[[bind]]\ncc = 7\nparam = "engine.speed"\ntakeover = "jump"\n'
+        '[device]\nname = "Box"\nmatch = "oscfeedbox"\n\n'
+        '[[bind]]\ncc = 7\nparam = "engine.speed"\ntakeover = "jump"\n'
     )
     box = VirtualController("oscfeedbox")
     controllers.append(box)

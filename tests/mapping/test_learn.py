@@ -19,7 +19,7 @@ from perform.errors import MappingError, ParamError
 from perform.events import EventBus
 from perform.inputs.hub import ControlHub
 from perform.mapping import ControlEvent, load_mapping
-from tests.mapping.helpers import DEVICE, cc, note, osc
+from tests.mapping.helpers import cc, note, osc
 
 FILE = """# My show's nanoKONTROL-ish box. This comment must survive learn.
 [device]
@@ -169,7 +169,8 @@ CHILD = textwrap.dedent(
 
     path, mode = Path(sys.argv[1]), sys.argv[2]
     store = build_store(presets(), "medusa", all_params())
-    config = AppConfig.model_validate({"paths": {"mappings": str(path.parent)}, "midi": {"auto_profiles": False}})
+    paths = {"mappings": str(path.parent)}
+    config = AppConfig.model_validate({"paths": paths, "midi": {"auto_profiles": False}})
     hub = ControlHub(store, EventBus(), config, [str(path)])
     hub.learner.capture_window = 0
     if mode == "kill-before-rename":

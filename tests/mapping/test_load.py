@@ -104,7 +104,8 @@ def test_same_control_on_different_pages_and_layers_is_fine(load):
     assert len(device.bindings) == 3
     message = problem(
         load,
-        '[controls]\nnext = { cc = 20 }\n[layout]\nnext_page = "next"\n\n[[bind]]\ncc = 20\naction = "tap"\n',
+        '[controls]\nnext = { cc = 20 }\n[layout]\nnext_page = "next"\n\n'
+        '[[bind]]\ncc = 20\naction = "tap"\n',
     )
     assert "page/shift control; it cannot also be bound" in message
 
