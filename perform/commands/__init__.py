@@ -5,6 +5,6 @@ aiortc) is imported inside the command's function, so ``perform run --headless``
 never imports textual.
 """
 
-from perform.commands import bench, run, tui
+from perform.commands import bench, check, osc_map, ports, run, tui
 
-COMMANDS = (tui, run, bench)
+COMMANDS = (tui, run, bench, ports, check, osc_map)

@@ -13,6 +13,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
     )
+    parser.add_argument(
+        "--mapping",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load a mapping file (a shipped name like nanokontrol2, or a path); repeatable",
+    )
+    parser.add_argument(
+        "--osc-out",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="send OSC state feedback there (e.g. TouchDesigner's OSC In); repeatable",
+    )
     parser.set_defaults(func=main)
 
 
@@ -38,5 +52,8 @@ def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
     from perform.build import RunOptions
 
     return RunOptions(
-        headless=bool(getattr(args, "headless", False)), seconds=getattr(args, "seconds", None)
+        headless=bool(getattr(args, "headless", False)),
+        seconds=getattr(args, "seconds", None),
+        mappings=list(getattr(args, "mapping", None) or []),
+        osc_out=list(getattr(args, "osc_out", None) or []),
     )

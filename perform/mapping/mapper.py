@@ -253,25 +253,27 @@ class Mapper:
 
     # --- state for the UI and feedback -----------------------------------------------------
     def takeover_status(self) -> list[TakeoverInfo]:
+        """Every live fader/knob target: in control, or how far it is from the value."""
         out = []
         for device in self.devices.values():
             page = self.page(device.id)
             for b in device.bindings:
                 if b.mode != "absolute" or (b.page is not None and b.page != page):
                     continue
+                source = "osc" if b.key[0] == "osc" else "midi"
                 for t in b.targets:
-                    if not t.action:
-                        state = t.takeover
-                        out.append(
-                            TakeoverInfo(
-                                device.name,
-                                b.control,
-                                t.name,
-                                state.mode,
-                                state.synced,
-                                state.offset,
-                            )
-                        )
+                    if t.action:
+                        continue
+                    state = t.takeover
+                    live = state.in_control(self.store, t.name, source)
+                    offset = None
+                    position = self._positions.get((device.id, b.key))
+                    if not live and position is not None:
+                        y = t.shape.forward(position)
+                        offset = y - t.shape.position(self.store.get(t.name))
+                    out.append(
+                        TakeoverInfo(device.name, b.control, t.name, state.mode, live, offset)
+                    )
         return out
 
     def level(self, binding: Binding) -> float:

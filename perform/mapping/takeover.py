@@ -75,6 +75,10 @@ class TakeoverState:
             return y_new
         return scaled
 
+    def in_control(self, store: ParamStore, name: str, source: str) -> bool:
+        """The control drives the value right now (synced, and nobody wrote since)."""
+        return self.synced and self.owned(store, name, source)
+
     def wrote(self, value: Any) -> None:
         self.written = value
 

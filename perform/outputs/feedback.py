@@ -77,7 +77,9 @@ def wanted(device: DeviceMapping, mapper: Mapper) -> dict[Slot, int]:
             source = device.controls.get(rule.follows)
             binding = mapper.active(device.id, source.key) if source is not None else None
             lit = binding is not None and all(
-                t.takeover.synced for t in binding.targets if not t.action
+                t.takeover.in_control(store, t.name, "midi")
+                for t in binding.targets
+                if not t.action
             )
         else:
             value = store.get(rule.param) if rule.param in store else None
