@@ -133,7 +133,9 @@ class VirtualController:
         self.log.clear()
 
 
-async def eventually(condition: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+async def eventually(
+    condition: Callable[[], Any], timeout: float = 5.0, what: str | Callable[[], str] = ""
+) -> Any:
     """Wait until ``condition()`` is truthy (polling the loop every 5 ms); its value."""
     deadline = time.monotonic() + timeout
     while True:
@@ -141,5 +143,6 @@ async def eventually(condition: Callable[[], Any], timeout: float = 5.0, what: s
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+            detail = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout} s waiting for {detail or condition}")
         await asyncio.sleep(0.005)

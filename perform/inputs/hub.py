@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +85,7 @@ class ControlHub:
         self.monitor: list[str] = [p for p in config.midi.inputs if p not in loaded]
         self.learner = Learner(self)
         self._notify = notify
-        self._unbind = None
+        self._unbind: Callable[[], None] | None = None
 
     def _hint(self, path: Path) -> str:
         if not self.mappings_dir.is_dir():
@@ -163,9 +163,9 @@ class ControlHub:
                 if device.kind == "osc":
                     return device
             return DeviceMapping(id="osc:OSC", name="OSC", kind="osc")
-        device = self.mapper.devices.get(event.device)
-        if device is not None:
-            return device
+        found = self.mapper.devices.get(event.device)
+        if found is not None:
+            return found
         return DeviceMapping(id=event.device, name=event.device, match=event.device)
 
     def learn_file(self, device: DeviceMapping) -> Path:

@@ -23,7 +23,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import mido
 
@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 
 INBOX_LIMIT = 20_000
 """Messages held between two drains at most (a stuck loop drops the oldest, counted)."""
+LOST_POLL_MIN = 0.1
+"""While a device is LOST the ports are scanned four times as often (not below this)."""
 _CLOCK = {
     "clock": "tick",
     "start": "start",
@@ -106,6 +108,7 @@ class MidiInput:
     _inbox: collections.deque = field(default_factory=lambda: collections.deque(maxlen=INBOX_LIMIT))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scheduled: bool = False
+    _mapper_version: int = -1
     _task: asyncio.Task | None = None
     _rescan: asyncio.Event | None = None
     _session: Session | None = None
@@ -152,7 +155,11 @@ class MidiInput:
     async def _poll_forever(self) -> None:
         assert self._rescan is not None
         while True:
-            delay = self.config.poll * (5 if self.backend_error else 1)
+            delay = self.config.poll
+            if self.backend_error:
+                delay *= 5  # a missing backend: retry, but quietly and rarely
+            elif any(link.state == "lost" for link in self.links.values()):
+                delay = max(LOST_POLL_MIN, delay / 4)  # a lost device is expected back soon
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._rescan.wait(), delay)
             self._rescan.clear()
@@ -193,8 +200,11 @@ class MidiInput:
             await self._update_output(link, out_ports.get(out) if out else None)
 
     def _list_ports(self, quiet: bool) -> tuple[list[str], list[str]]:
+        links = list(self.links.values())
+        borrow_in = next((k.in_port for k in links if k.in_port is not None), None)
+        borrow_out = next((k.out_port for k in links if k.out_port is not None), None)
         with ports.quiet_stderr() if quiet else contextlib.nullcontext():
-            return self._scanner.list()
+            return self._scanner.list(borrow_in, borrow_out)
 
     async def _update_input(self, link: Link, port: str | None) -> None:
         assert self._loop is not None
@@ -232,6 +242,8 @@ class MidiInput:
         if was_lost:
             self.stats.reconnects += 1
             self.hub.notify(f"{link.name} is back ({port})", title="MIDI")
+        else:
+            self.hub.notify(f"{link.name} connected ({port})", title="MIDI")
         self._device_state(link, "in", "connected", port)
 
     async def _update_output(self, link: Link, port: str | None) -> None:
@@ -259,11 +271,17 @@ class MidiInput:
             except Exception:
                 log.exception("MIDI output listener failed")
 
-    def _device_state(self, link: Link, direction: str, state: str, port: str | None) -> None:
+    def _device_state(
+        self,
+        link: Link,
+        direction: Literal["in", "out"],
+        state: Literal["connected", "lost", "absent"],
+        port: str | None,
+    ) -> None:
         if self._session is not None:
             self._session.events.publish(
                 DEVICE_STATE, DeviceState(link.name, direction, state, port)
-            )  # type: ignore[arg-type]
+            )
 
     # --- receiving (rtmidi thread -> loop) ----------------------------------------------
     def _received(self, pattern: str, data: list[int], at: float) -> None:
@@ -288,9 +306,20 @@ class MidiInput:
         except RuntimeError:
             pass  # the loop is closing: the show is over
 
+    def _sync_devices(self) -> None:
+        """After a mapping reload (learn), links follow the new device and 14-bit pairs."""
+        self._mapper_version = self.hub.mapper.version
+        for link in self.links.values():
+            device = self.hub.mapper.devices.get(link.decoder.device)
+            if device is not None:
+                link.device = device
+                link.decoder.cc14 = device.cc14
+
     def _drain(self) -> None:
         with self._lock:
             self._scheduled = False
+        if self.hub.mapper.version != self._mapper_version:
+            self._sync_devices()
         inbox = self._inbox
         events: list[ControlEvent] = []
         session = self._session

@@ -91,7 +91,9 @@ class OscServer:
             )
         loop = asyncio.get_running_loop()
         server = AsyncIOOSCUDPServer(
-            (self.config.host, self.config.port), _PacketDispatcher(self), loop
+            (self.config.host, self.config.port),
+            _PacketDispatcher(self),
+            loop,  # type: ignore[arg-type]  # python-osc annotates BaseEventLoop
         )
         try:
             self._transport, _ = await server.create_serve_endpoint()
@@ -119,7 +121,10 @@ class OscServer:
                     title="OSC",
                     severity="warning",
                 )
-        log.info("OSC listening on %s:%s", self.config.host, self.port)
+        where = f"udp://{self.config.host}:{self.port}"
+        if self.http_port is not None:
+            where += f", address space at http://{self.config.host}:{self.http_port}/"
+        self.hub.notify(f"listening on {where}", title="OSC")
 
     async def stop(self) -> None:
         if self._http is not None:

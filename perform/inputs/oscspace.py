@@ -239,15 +239,15 @@ class AddressSpace:
                     doc=f"Alias of {param_address(name)}.",
                     takes_arg=spec.takes_arg,
                 )
-        for name, spec in self.store.specs.items():  # parameters win a clash with anything
-            tag = {"continuous": "f", "enum": "s", "text": "s", "trigger": ""}[spec.kind]
+        for name, pspec in self.store.specs.items():  # parameters win a clash with anything
+            tag = {"continuous": "f", "enum": "s", "text": "s", "trigger": ""}[pspec.kind]
             entries[param_address(name)] = OscEntry(
-                param_address(name), "param", name, tag, spec, spec.doc
+                param_address(name), "param", name, tag, pspec, pspec.doc
             )
-            if spec.kind in ("continuous", "enum"):
-                entries[param_address(name, True)] = OscEntry(
-                    param_address(name, True), "norm", name, "f", spec, f"{spec.doc} (0..1)".strip()
-                )
+            if pspec.kind in ("continuous", "enum"):
+                doc = f"{pspec.doc} (0..1)".strip()
+                address = param_address(name, True)
+                entries[address] = OscEntry(address, "norm", name, "f", pspec, doc)
         self._entries = entries
         return True
 

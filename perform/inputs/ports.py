@@ -85,56 +85,74 @@ def backend_hint(key: str, error: BaseException) -> str:
 
 
 class PortScanner:
-    """Lists MIDI ports, keeping one rtmidi client pair alive between scans.
+    """Lists MIDI ports with as few extra clients in the MIDI graph as possible.
 
-    On JACK, opening a client changes the graph, and every graph change loses the MIDI
-    that flows meanwhile (measured: a client pair opened twice a second lost two thirds
-    of a 1000 msg/s stream). ALSA and JACK list ports live from one client, so those
-    keep theirs; CoreMIDI and Windows MM need fresh clients to see new devices
-    (SpotlightKid/python-rtmidi#59), so those get new ones per scan.
+    On JACK every client is woken every period, and opening or closing one changes the
+    graph, which delays or drops the MIDI flowing meanwhile (measured: a client pair
+    opened twice a second lost two thirds of a 1000 msg/s stream). ALSA and JACK list
+    ports live from any client, so a scan *borrows* an input/output the app already has
+    open and keeps its own listing client only while it has none. CoreMIDI and Windows
+    MM need fresh clients to see new devices (SpotlightKid/python-rtmidi#59), so those
+    get new ones per scan.
     """
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self._pair: tuple[Any, Any] | None = None
+        self._in: Any = None
+        self._out: Any = None
 
     def _api(self) -> int:
         import rtmidi
 
         return int(getattr(rtmidi, f"API_{BACKENDS[self.key]}"))
 
-    def list(self) -> tuple[list[str], list[str]]:
-        """(input names, output names); raises when the backend is not available."""
+    def list(self, borrow_in: Any = None, borrow_out: Any = None) -> tuple[list[str], list[str]]:
+        """(input names, output names); raises when the backend is not available.
+
+        ``borrow_in`` / ``borrow_out``: an open rtmidi MidiIn / MidiOut to list with.
+        """
         import rtmidi
 
-        pair = self._pair
-        if pair is None:
-            pair = (
-                rtmidi.MidiIn(self._api(), name="perform scan"),
-                rtmidi.MidiOut(self._api(), name="perform scan"),
-            )
+        live = self.key in ("alsa", "jack")
+        if not live:
+            borrow_in = borrow_out = None
+        lister_in = borrow_in or self._in or rtmidi.MidiIn(self._api(), name="perform scan")
+        lister_out = borrow_out or self._out or rtmidi.MidiOut(self._api(), name="perform scan")
         try:
-            inputs, outputs = list(pair[0].get_ports()), list(pair[1].get_ports())
+            inputs, outputs = list(lister_in.get_ports()), list(lister_out.get_ports())
         except Exception:
-            self._drop(pair)
-            self._pair = None
+            for own in (lister_in, lister_out):
+                if own is not borrow_in and own is not borrow_out:
+                    _delete(own)
+            self._in = self._out = None
             raise
-        if self.key in ("alsa", "jack"):
-            self._pair = pair
+        if live:
+            self._in = self._keep(self._in, lister_in, borrow_in)
+            self._out = self._keep(self._out, lister_out, borrow_out)
         else:
-            self._drop(pair)
+            _delete(lister_in)
+            _delete(lister_out)
         return inputs, outputs
 
-    def close(self) -> None:
-        if self._pair is not None:
-            self._drop(self._pair)
-            self._pair = None
-
     @staticmethod
-    def _drop(pair: tuple[Any, Any]) -> None:
-        for client in pair:
-            with contextlib.suppress(Exception):
-                client.delete()
+    def _keep(own: Any, used: Any, borrowed: Any) -> Any:
+        """Keep our own listing client only while nothing can be borrowed."""
+        if borrowed is not None:
+            if own is not None:
+                _delete(own)
+            return None
+        return used
+
+    def close(self) -> None:
+        for own in (self._in, self._out):
+            if own is not None:
+                _delete(own)
+        self._in = self._out = None
+
+
+def _delete(client: Any) -> None:
+    with contextlib.suppress(Exception):
+        client.delete()
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ CLIENT = "perform"
 """Client name the app's MIDI ports appear under (JACK/ALSA graphs)."""
 QUEUE = 8192
 """rtmidi's input queue: messages held between two reads at most."""
-POLL = 0.0005
+POLL = 0.0002
 """Seconds the reader sleeps when every queue was empty."""
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from perform.errors import MappingError, did_you_mean
-from perform.mapping.binding import Binding, Target
+from perform.mapping.binding import Binding, Mode, Target
 from perform.mapping.controls import ControlKey, describe_key
 from perform.mapping.device import ControlDef, DeviceMapping, LedRule
 from perform.mapping.model import BindModel, ControlModel, LedModel, MappingFile, TargetModel
@@ -392,7 +392,7 @@ class _Compiler:
         control: ControlDef | None,
         targets: list[Target],
         loc: tuple[Any, ...],
-    ) -> tuple[str | None, str | None]:
+    ) -> tuple[Mode | None, str | None]:
         encoder = model.encoder or (control.encoder if control else None)
         momentary_only = any(t.action or t.trigger for t in targets)
         is_button = (
@@ -444,7 +444,8 @@ def _inherit(model: TargetModel, bind: BindModel):  # noqa: ANN202 - small closu
 def _check_conflicts(device: DeviceMapping, problems: _Problems) -> None:
     seen: dict[tuple[Any, ...], Binding] = {}
     for binding in device.bindings:
-        pages = [binding.page] if binding.page is not None else (device.pages or [None])
+        everywhere: list[str | None] = list(device.pages) or [None]
+        pages: list[str | None] = [binding.page] if binding.page is not None else everywhere
         for page in pages:
             layer = (binding.key, page, binding.shift)
             other = seen.get(layer)

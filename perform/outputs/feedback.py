@@ -81,12 +81,14 @@ def wanted(device: DeviceMapping, mapper: Mapper) -> dict[Slot, int]:
                 for t in binding.targets
                 if not t.action
             )
-        else:
-            value = store.get(rule.param) if rule.param in store else None
+        elif rule.param is not None and rule.param in store:
+            value = store.get(rule.param)
             if rule.equals is not None:
                 lit = value == rule.equals
             else:
                 lit = store.spec(rule.param).normalized(value) > (rule.above or 0.0)
+        else:
+            lit = False
         out[slot] = led.on if lit else led.off
     return out
 

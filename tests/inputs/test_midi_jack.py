@@ -29,7 +29,13 @@ async def test_nanokontrol2_fader_moves_the_engine_and_lights_its_led(controller
             lambda: devices.count("in", "connected") and devices.count("out", "connected")
         )
         # Connect -> full LED refresh: every LED of the profile, off (nothing picked up yet).
-        await eventually(lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS)
+        await eventually(
+            lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS,
+            what=lambda: (
+                f"all LEDs (got {nano.log}, sent {session.component('leds').messages},"
+                f" midi {session.component('midi').links})"
+            ),
+        )
         assert [0xB0, 65, 0] in [m for _, m in nano.log]
         store = session.store
         # Fader 2 (CC 1) drives engine.speed (range 0..2, pickup). At 20 it is far below

@@ -81,7 +81,9 @@ async def test_scene_and_tempo_state(wired):
     await eventually(lambda: receiver.last("/vj/tempo/source") == "midi")
     assert receiver.last("/vj/scene/index") == 2.0  # 1-based for humans and TD
     assert receiver.last("/vj/scene/name") == "Bloom"
-    assert receiver.last("/vj/scene/next") == "Finale" and receiver.last("/vj/scene/next_index") == 3.0
+    assert (
+        receiver.last("/vj/scene/next") == "Finale" and receiver.last("/vj/scene/next_index") == 3.0
+    )
     assert receiver.last("/vj/scene/phase") == "hold"
     assert receiver.last("/vj/scene/hold_remaining") == 12.5
     assert receiver.last("/vj/show/name") == "Demo"
@@ -90,7 +92,10 @@ async def test_scene_and_tempo_state(wired):
     assert receiver.last("/vj/tempo/phase") == 0.5 and receiver.last("/vj/tempo/playing") == 1.0
     session.events.publish(SHOW_STATE, ShowState("Demo", None, None, 0, "Intro", "", "idle", None))
     await eventually(lambda: receiver.last("/vj/scene/phase") == "idle")
-    assert receiver.last("/vj/scene/index") == 0.0 and receiver.last("/vj/scene/hold_remaining") == -1.0
+    assert (
+        receiver.last("/vj/scene/index") == 0.0
+        and receiver.last("/vj/scene/hold_remaining") == -1.0
+    )
 
 
 async def test_echo_off_and_feedback_modes(wired):
