@@ -307,3 +307,39 @@ async def test_the_address_space_over_http_is_oscquery_shaped(osc_session):
         assert (
             rows["/vj/norm/engine/speed"]["max"] == 1.0 and rows["/vj/cue/go"]["kind"] == "action"
         )
+
+
+async def test_td_style_osc_drives_parameters_and_gets_the_state_back(tmp_path):
+    from tests.inputs.helpers import OscReceiver
+
+    receiver, transport, port = await OscReceiver.open()
+    session = make_session(
+        control_config(osc={"enabled": True, "feedback_hz": 100}), osc_out=[f"127.0.0.1:{port}"]
+    )
+    await session.start(engine=False)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.connect(("127.0.0.1", session.component("osc").port))
+        # An OSC Out CHOP: one bundle per cook, one float per channel, stamped by TD's clock.
+        sock.send(
+            bundle(
+                build("/vj/engine/speed", (9.0, "f")),  # out of range: clamped to 4
+                build("/vj/norm/color/hue", (0.5, "f")),
+                build("/vj/engine/preset", ("labyrinth", "s")),
+                timetag=time.time() + 5,
+            )
+        )
+        await eventually(
+            lambda: receiver.last("/vj/engine/speed") == 4.0, what="clamped value back"
+        )
+        assert receiver.last("/vj/norm/engine/speed") == 1.0
+        assert receiver.last("/vj/color/hue") == 0.5
+        assert receiver.last("/vj/engine/preset") == "labyrinth"
+        # The preset brought its own parameters with it, and TD hears about those too.
+        assert receiver.last("/vj/gray_scott/feed") == pytest.approx(
+            session.store.get("gray_scott.feed")
+        )
+    finally:
+        sock.close()
+        await session.stop()
+        transport.close()

@@ -202,3 +202,24 @@ def test_lora_targets_register_the_one_convention(mapper, store):
     mapper('[[bind]]\ncc = 1\nparam = "lora.my_style.scale"\n')
     spec = store.spec("lora.my_style.scale")
     assert (spec.min, spec.max) == (-2.0, 2.0)
+
+
+def test_pitch_bend_14bit_and_nrpn_sources(mapper, store):
+    from perform.mapping import ControlEvent
+
+    m = mapper(
+        '[[bind]]\npitchbend = true\nchannel = 2\nparam = "color.hue"\n' + JUMP + "\n"
+        '[[bind]]\ncc14 = 3\nparam = "master.fade"\n' + JUMP + "\n"
+        '[[bind]]\nnrpn = 300\nparam = "scope.noise_scale"\n' + JUMP
+    )
+    m.handle(
+        [
+            ControlEvent(DEVICE, ("pitchbend", 1, 0), 12000 / 16383, 12000),
+            ControlEvent(DEVICE, ("cc14", 0, 3), 5000 / 16383, 5000),
+            ControlEvent(DEVICE, ("nrpn", 0, 300), 0.25, 4096),
+        ]
+    )
+    assert store.get("color.hue") == pytest.approx(12000 / 16383)
+    assert store.get("master.fade") == pytest.approx(5000 / 16383)
+    assert store.get("scope.noise_scale") == 0.25
+    assert m.devices[DEVICE].cc14 == {(0, 3)}
