@@ -87,6 +87,7 @@ class MidiStats:
     received: int = 0
     dropped: int = 0
     malformed: int = 0
+    errors: int = 0
     clock: int = 0
     polls: int = 0
     reconnects: int = 0
@@ -343,7 +344,11 @@ class MidiInput:
             elif publish is not None:
                 publish(CONTROL_MESSAGE, InputMessage("midi", link.name, str(msg), at, None))
         if events:
-            self.hub.mapper.handle(events, "midi")
+            try:
+                self.hub.mapper.handle(events, "midi")
+            except Exception:  # a bug must cost one batch, never the input
+                self.stats.errors += 1
+                log.exception("MIDI batch of %d events failed", len(events))
 
     # --- sending ------------------------------------------------------------------------
     def send(self, device_id: str, message: Any) -> bool:
