@@ -173,9 +173,8 @@ class MidiInput:
         """List the ports once and open, close or reopen whatever changed."""
         assert self._loop is not None
         self.stats.polls += 1
-        quiet = self.backend_error is not None
         try:
-            inputs, outputs = await self._loop.run_in_executor(None, self._list_ports, quiet)
+            inputs, outputs = await self._loop.run_in_executor(None, self._list_ports)
         except Exception as exc:
             self.stats.backend_errors += 1
             if self.backend_error is None:
@@ -200,11 +199,14 @@ class MidiInput:
             out = out_patterns.get(pattern)
             await self._update_output(link, out_ports.get(out) if out else None)
 
-    def _list_ports(self, quiet: bool) -> tuple[list[str], list[str]]:
+    def _list_ports(self) -> tuple[list[str], list[str]]:
+        """Scan (worker thread). ALSA and JACK print their own errors straight to fd 2,
+        which would scribble over the TUI: the scan runs with fd 2 silenced, and what went
+        wrong reaches the performer as one notice with a fix."""
         links = list(self.links.values())
         borrow_in = next((k.in_port for k in links if k.in_port is not None), None)
         borrow_out = next((k.out_port for k in links if k.out_port is not None), None)
-        with ports.quiet_stderr() if quiet else contextlib.nullcontext():
+        with ports.quiet_stderr():
             return self._scanner.list(borrow_in, borrow_out)
 
     async def _update_input(self, link: Link, port: str | None) -> None:
