@@ -40,10 +40,6 @@ def backend_key(configured: str, platform: str | None = None) -> str:
     return "alsa"
 
 
-def mido_backend_name(key: str) -> str:
-    return f"mido.backends.rtmidi/{BACKENDS[key]}"
-
-
 def normalize(port: str) -> str:
     """Lower case, without ALSA ``client:port`` numbers or a Windows index suffix."""
     name = _ALSA_NUMBERS.sub("", port)
