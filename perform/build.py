@@ -8,12 +8,14 @@ config and the run options and returns a component, or None when it has nothing 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engines import Backend
 from perform.config import AppConfig
+from perform.inputs.factories import FACTORIES as CONTROL_FACTORIES
 from perform.session import Component, Session
+from perform.setlist import Setlist
 from perform.stream import scope_link_factory
 
 
@@ -33,6 +35,12 @@ class RunOptions:
     """``--no-scope``: run without connecting to Scope."""
     record: str | None = None
     """``--record PATH``: write Scope's output to an MP4 file."""
+    mappings: list[str] = field(default_factory=list)
+    """``--mapping FILE`` (repeatable): mapping files loaded on top of ``[midi] mappings``."""
+    osc_out: list[str] = field(default_factory=list)
+    """``--osc-out HOST:PORT`` (repeatable): OSC feedback receivers on top of ``[osc] targets``."""
+    show: Setlist | None = None
+    """The show file, loaded and validated by :func:`build_session` before the components."""
 
 
 ComponentFactory = Callable[[Session, RunOptions], Component | None]
@@ -45,20 +53,36 @@ def _tempo(session: Session, options: RunOptions) -> Component:
 
 
 def _setlist(session: Session, options: RunOptions) -> Component | None:
-    if options.setlist is None:
+    if options.show is None:
         return None
-    from engines import presets
-    from perform.setlist import load_setlist
     from perform.show import SetlistRunner
 
-    setlist = load_setlist(options.setlist, session.store.specs, presets())
     # Headless shows start themselves; in the TUI the first GO starts the show.
-    return SetlistRunner(setlist, autostart=options.headless, bpm=options.bpm)
+    return SetlistRunner(options.show, autostart=options.headless, bpm=options.bpm)
 
 
-#: Factories in start order: the setlist runner needs the tempo clock, and asks the
-#: Scope link (already listening) for its pipeline when it starts.
-COMPONENT_FACTORIES: list[ComponentFactory] = [_tempo, scope_link_factory, _setlist]
+#: Factories in start order: inputs first; the setlist runner needs the tempo clock and
+#: asks the Scope link (already listening) for its pipeline when it starts.
+COMPONENT_FACTORIES: list[ComponentFactory] = [
+    *CONTROL_FACTORIES,  # live control: mapping hub, MIDI in, OSC in, LEDs, OSC out
+    _tempo,
+    scope_link_factory,
+    _setlist,
+]
+
+
+def _prepare_show(session: Session, path: Path) -> Setlist:
+    """Load the show first: its LoRA parameters must exist before mapping files are
+    checked against the store, and its mapping files join the command line's."""
+    from engines import presets
+    from perform.params import lora_spec
+    from perform.setlist import load_setlist
+
+    show = load_setlist(path, session.store.specs, presets())
+    for name, lora in show.lora_params().items():
+        if name not in session.store:
+            session.store.register(lora_spec(name, default=lora.scale))
+    return show
 
 
 def build_session(
@@ -66,6 +90,10 @@ def build_session(
 ) -> Session:
     options = options or RunOptions()
     session = Session(config, backend=backend)
+    if options.setlist is not None and options.show is None:
+        show = _prepare_show(session, options.setlist)
+        mappings = [*map(str, show.mapping_paths()), *options.mappings]
+        options = replace(options, show=show, mappings=mappings)
     for factory in COMPONENT_FACTORIES:
         component = factory(session, options)
         if component is not None:

@@ -180,12 +180,49 @@ class EngineConfig(Strict):
 
 
 class OscConfig(Strict):
+    enabled: bool = True
+    """Run the OSC server (and its HTTP address-space document)."""
     host: str = "127.0.0.1"
     """Address the OSC server binds to; use 0.0.0.0 to accept the LAN (see ``allow``)."""
-    port: int = Field(DEFAULT_OSC_PORT, ge=1, le=65535)
-    """UDP port the OSC server listens on."""
+    port: int = Field(DEFAULT_OSC_PORT, ge=0, le=65535)
+    """UDP port the OSC server listens on (0: any free port, for tests)."""
     allow: list[str] = Field(default_factory=list)
     """Sender addresses accepted when bound to a non-loopback address."""
+    http: bool = True
+    """Serve the address space as JSON (OSCQuery-style) over HTTP on the same port (TCP)."""
+    targets: list[str] = Field(default_factory=list)
+    """``host:port`` of OSC state feedback receivers (TouchDesigner's OSC In CHOP/DAT)."""
+    feedback: Literal["both", "native", "norm"] = "both"
+    """Feedback values in native units (``/vj/...``), 0-1 (``/vj/norm/...``) or both."""
+    feedback_hz: float = Field(30.0, gt=0, le=1000)
+    """Most feedback sends per second per address (change-only below that)."""
+    echo: bool = True
+    """Also send back values that came in over OSC (TD gets the clamped, confirmed value)."""
+
+    @pydantic.field_validator("targets")
+    @classmethod
+    def _host_port(cls, value: list[str]) -> list[str]:
+        for target in value:
+            host, _, port = target.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"'{target}' is not host:port (e.g. 127.0.0.1:9011)")
+        return value
+
+
+class MidiConfig(Strict):
+    backend: Literal["auto", "alsa", "jack", "coremidi", "winmm"] = "auto"
+    """MIDI API: ``auto`` is ALSA on Linux, CoreMIDI on macOS, Windows MM on Windows."""
+    mappings: list[str] = Field(default_factory=list)
+    """Mapping files loaded at start: a shipped name (``nanokontrol2``) or a path
+    (relative to this file). ``perform run --mapping FILE`` adds more."""
+    auto_profiles: bool = True
+    """A port that matches a shipped profile (and no loaded mapping) loads that profile."""
+    inputs: list[str] = Field(default_factory=list)
+    """More port patterns to open with no mapping (for MIDI learn and the monitor)."""
+    poll: float = Field(1.0, ge=0.05, le=30.0)
+    """Seconds between port scans: a lost device is reopened by name, never a restart."""
+    feedback_hz: float = Field(25.0, gt=0, le=1000)
+    """Most LED updates per second per device (diff-based below that)."""
 
 
 class TempoConfig(Strict):
@@ -218,6 +255,7 @@ class AppConfig(Strict):
     engine: EngineConfig = EngineConfig()
     osc: OscConfig = OscConfig()
     tempo: TempoConfig = TempoConfig()
+    midi: MidiConfig = MidiConfig()
     paths: PathsConfig = PathsConfig()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)

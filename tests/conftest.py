@@ -14,7 +14,11 @@ def small_config(**engine) -> AppConfig:
         {
             "stream": {"width": 128, "height": 128, "fps": 30},
             "engine": {"world": 128, **engine},
-            "scope": {"enabled": False},  # tests that want the Scope link turn it on
+            # Tests that want Scope, MIDI or OSC turn them on: a unit test must not depend on
+            # the machine's ALSA, nor bind the real OSC port.
+            "scope": {"enabled": False},
+            "midi": {"auto_profiles": False},
+            "osc": {"enabled": False},
         }
     )
 

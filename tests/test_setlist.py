@@ -202,3 +202,37 @@ def test_check_file_summarises_or_declines(tmp_path):
     summary = check_file(PROJECT_ROOT / "setlists" / "demo.toml")
     assert "4 scenes" in summary and "120 bpm" in summary
     assert check_file(write(tmp_path, "[device]\nname = 'x'\n", "mapping.toml")) is None
+
+
+def test_perform_check_validates_show_files(tmp_path):
+    import subprocess
+    import sys
+
+    good = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "perform",
+            "check",
+            "setlists/demo.toml",
+            "setlists/krea-loras.toml",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "show 'Demo: bioluminescence', 4 scenes" in good.stdout
+    bad = write(tmp_path, HEADER + '[[scenes]]\nname = "x"\nprset = "medusa"\n')
+    result = subprocess.run(
+        [sys.executable, "-m", "perform", "check", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert (
+        "show.toml:5: scenes[0].prset: unknown key 'prset' in [scenes[0]] (did you mean 'preset'?)"
+        in result.stdout + result.stderr
+    )

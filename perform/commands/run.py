@@ -25,6 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--no-scope", action="store_true", help="do not connect to Scope")
     parser.add_argument("--record", metavar="PATH", help="record Scope's output to an MP4 file")
+    parser.add_argument(
+        "--mapping",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="load a mapping file (a shipped name like nanokontrol2, or a path); repeatable",
+    )
+    parser.add_argument(
+        "--osc-out",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="send OSC state feedback there (e.g. TouchDesigner's OSC In); repeatable",
+    )
     parser.set_defaults(func=main)
 
 
@@ -67,6 +81,8 @@ def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
         scope=scope,
         no_scope=bool(getattr(args, "no_scope", False)),
         record=getattr(args, "record", None),
+        mappings=list(getattr(args, "mapping", None) or []),
+        osc_out=list(getattr(args, "osc_out", None) or []),
     )
 
 

@@ -1,0 +1,318 @@
+"""The OSC server: python-osc's asyncio UDP server on the session loop.
+
+* ``strict_timing`` is off and timetags are ignored: TouchDesigner stamps bundles with
+  its own clock, and python-osc's default would *sleep the loop* until then
+  (attwad/python-osc#110). A bundle an hour ahead applies at once.
+* A bundle is one atomic update: every parameter write in it (``/vj/...`` addresses and
+  mapped addresses alike) goes to the store in one ``apply_many``, actions after.
+* Types f, i, d, h, T, F, N, s (and b, which is refused politely) are coerced to each
+  target's kind; address patterns follow the OSC 1.0 spec.
+* Bound to 127.0.0.1 by default; bound elsewhere, only loopback and ``[osc] allow``
+  senders are heard.
+* Nothing a sender does can raise into the loop: every bad packet is counted by kind
+  and logged once per kind, and the server keeps answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pythonosc import osc_packet
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import AsyncIOOSCUDPServer
+
+from perform.config import OscConfig
+from perform.errors import DeviceError, PerformError
+from perform.events import CONTROL_MESSAGE, InputMessage
+from perform.inputs.oscspace import AddressSpace, has_wildcard, pattern_regex
+from perform.mapping.binding import Writes
+from perform.mapping.controls import ControlEvent
+
+if TYPE_CHECKING:
+    from perform.inputs.hub import ControlHub
+    from perform.session import Session
+
+log = logging.getLogger(__name__)
+
+MAX_PACKET = 16 * 1024
+"""Bigger packets are refused unparsed: python-osc's string parsing costs ~50 us per kB,
+so a stream of 60 kB packets could otherwise stall the loop."""
+RECEIVE_BUFFER = 1 << 20
+"""SO_RCVBUF: localhost UDP drops packets when the buffer fills (supercollider#5870)."""
+
+
+class _PacketDispatcher(Dispatcher):
+    """python-osc's dispatcher with the packet handed to us whole (bundles stay atomic)."""
+
+    def __init__(self, server: OscServer) -> None:
+        super().__init__(strict_timing=False)
+        self._server = server
+
+    def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list:
+        self._server.datagram(data, client_address)
+        return []
+
+
+@dataclass
+class OscServer:
+    hub: ControlHub
+    config: OscConfig
+    name: str = "osc"
+    stats: Counter = field(default_factory=Counter)
+    space: AddressSpace | None = None
+    port: int | None = None
+    """The UDP port actually bound (``[osc] port = 0`` picks a free one)."""
+    http_port: int | None = None
+    _transport: asyncio.BaseTransport | None = None
+    _logged: set[str] = field(default_factory=set)
+    _allow: list[Any] = field(default_factory=list)
+    _open_to_all: bool = False
+    _session: Session | None = None
+    _http: Any = None
+
+    async def start(self, session: Session) -> None:
+        self._session = session
+        self.space = AddressSpace(self.hub.store)
+        self._open_to_all = _is_loopback(self.config.host)
+        self._allow = await _resolve_allow(self.config.allow)
+        if not self._open_to_all and not self._allow:
+            self.hub.notify(
+                f"OSC listens on {self.config.host} but [osc] allow is empty: only this "
+                "machine can send. Add the senders' addresses to [osc] allow.",
+                title="OSC",
+                severity="warning",
+            )
+        loop = asyncio.get_running_loop()
+        server = AsyncIOOSCUDPServer(
+            (self.config.host, self.config.port),
+            _PacketDispatcher(self),
+            loop,  # type: ignore[arg-type]  # python-osc annotates BaseEventLoop
+        )
+        try:
+            self._transport, _ = await server.create_serve_endpoint()
+        except OSError as exc:
+            raise DeviceError(
+                _bind_error(self.config.host, self.config.port, exc), title="OSC unavailable"
+            ) from None
+        sock = self._transport.get_extra_info("socket")
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        except OSError:
+            log.debug("could not raise the OSC receive buffer", exc_info=True)
+        self.port = sock.getsockname()[1]
+        if self.config.http:
+            from perform.inputs.oscquery import OscQueryServer
+
+            self._http = OscQueryServer(self)
+            try:
+                self.http_port = await self._http.start(self.config.host, self.port)
+            except OSError as exc:
+                self._http = None
+                self.hub.notify(
+                    "no HTTP address-space document: "
+                    + _bind_error(self.config.host, self.port, exc),
+                    title="OSC",
+                    severity="warning",
+                )
+        where = f"udp://{self.config.host}:{self.port}"
+        if self.http_port is not None:
+            where += f", address space at http://{self.config.host}:{self.http_port}/"
+        self.hub.notify(f"listening on {where}", title="OSC")
+
+    async def stop(self) -> None:
+        if self._http is not None:
+            await self._http.stop()
+            self._http = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+
+    # --- receiving ----------------------------------------------------------------------
+    def datagram(self, data: bytes, sender: tuple[str, int]) -> None:
+        """One UDP datagram (loop thread). Never raises."""
+        self.stats["packets"] += 1
+        try:
+            if not self._allowed(sender[0]):
+                self._bad("not_allowed", f"OSC from {sender[0]} ignored (not in [osc] allow)")
+                return
+            if len(data) > MAX_PACKET:
+                self._bad(
+                    "oversize",
+                    f"OSC packet of {len(data)} bytes from {sender[0]} ignored (over {MAX_PACKET})",
+                )
+                return
+            if len(data) % 4:
+                self._bad(
+                    "malformed",
+                    f"OSC packet from {sender[0]}: size {len(data)} is not a multiple of 4",
+                )
+                return
+            try:
+                packet = osc_packet.OscPacket(data)
+            except osc_packet.ParseError as exc:
+                self._bad("malformed", f"malformed OSC packet from {sender[0]}: {exc}")
+                return
+            except Exception as exc:  # python-osc raises others on some garbage
+                self._bad(
+                    "malformed",
+                    f"malformed OSC packet from {sender[0]}: {type(exc).__name__}: {exc}",
+                )
+                return
+            if not packet.messages:
+                self._bad("empty", f"an OSC bundle from {sender[0]} held no message")
+                return
+            if len(packet.messages) > 1:
+                self.stats["bundles"] += 1
+            self._apply([m.message for m in packet.messages], sender)
+        except Exception:
+            self.stats["internal_errors"] += 1
+            log.exception("OSC packet handling failed")
+
+    def _apply(self, messages: list[Any], sender: tuple[str, int]) -> None:
+        assert self.space is not None
+        values: dict[str, Any] = {}
+        actions: list[tuple[str, Any]] = []
+        events: list[ControlEvent] = []
+        now = time.perf_counter()
+        who = f"{sender[0]}:{sender[1]}"
+        publish = self._session.events.publish if self._session is not None else None
+        for message in messages:
+            self.stats["messages"] += 1
+            address, args = str(message.address), tuple(message.params)
+            if not address.startswith("/vj/"):
+                found = self._control_events(address, args, who, now)
+                if found:
+                    self.stats["mapped"] += 1
+                events.extend(found)
+                continue
+            entries = self.space.match(address)
+            accepted = failed = 0
+            for entry in entries:
+                try:
+                    value = entry.coerce(args)
+                except PerformError as exc:
+                    failed += 1
+                    problem = exc.message
+                    continue
+                accepted += 1
+                if value is None:
+                    continue  # a release (0) to an action or trigger
+                if entry.kind == "action":
+                    actions.append((entry.name, args[0] if entry.takes_arg and args else None))
+                else:
+                    values[entry.name] = value
+            if not entries:
+                self._bad(
+                    "unknown_address", f"no OSC address {address} (`perform osc-map` lists them)"
+                )
+            elif accepted:
+                self.stats["accepted"] += 1
+            else:
+                self._bad("bad_value", f"OSC {problem}")
+            if publish is not None:
+                target = ", ".join(e.name for e in entries) or None
+                publish(
+                    CONTROL_MESSAGE, InputMessage("osc", who, _text(address, args), now, target)
+                )
+        writes = self.hub.mapper.handle(events, "osc", apply=False) if events else Writes()
+        for name, value in values.items():
+            writes.values[name] = value
+            writes.ramps.pop(name, None)
+        writes.actions[:0] = actions
+        self.stats["applied"] += len(writes.values) + len(writes.ramps) + len(writes.actions)
+        self.hub.mapper.apply(writes, "osc")
+
+    def _control_events(
+        self, address: str, args: tuple[Any, ...], who: str, now: float
+    ) -> list[ControlEvent]:
+        if has_wildcard(address):
+            regex = pattern_regex(address)
+            bound = [
+                a for a in self.hub.mapper.osc_addresses() if regex is not None and regex.match(a)
+            ]
+            if not bound:
+                self._bad("unknown_address", f"OSC pattern {address} matches no mapped address")
+        else:
+            bound = [address]
+        return [ControlEvent(who, ("osc", a), _number(args), 0, None, now, args) for a in bound]
+
+    def _allowed(self, host: str) -> bool:
+        if self._open_to_all:
+            return True
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return ip.is_loopback or any(ip in net for net in self._allow)
+
+    def _bad(self, kind: str, message: str) -> None:
+        self.stats[kind] += 1
+        if kind not in self._logged:
+            self._logged.add(kind)
+            log.warning("%s (further ones are only counted: %s)", message, kind)
+
+
+def _number(args: tuple[Any, ...]) -> float:
+    if not args:
+        return 1.0
+    first = args[0]
+    if isinstance(first, bool):
+        return 1.0 if first else 0.0
+    if isinstance(first, int | float):
+        value = float(first)
+        return 0.0 if value != value else value
+    if isinstance(first, str):
+        try:
+            return float(first)
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def _text(address: str, args: tuple[Any, ...]) -> str:
+    shown = " ".join(repr(a) if isinstance(a, str | bytes) else str(a) for a in args[:4])
+    return f"{address} {shown}".strip()
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _resolve_allow(entries: list[str]) -> list[Any]:
+    nets: list[Any] = []
+    loop = asyncio.get_running_loop()
+    for entry in entries:
+        try:
+            nets.append(ipaddress.ip_network(entry, strict=False))
+            continue
+        except ValueError:
+            pass
+        try:
+            infos = await loop.getaddrinfo(entry, None, type=socket.SOCK_DGRAM)
+        except OSError:
+            log.warning("[osc] allow: cannot resolve %s", entry)
+            continue
+        for info in infos:
+            nets.append(ipaddress.ip_network(info[4][0]))
+    return nets
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if getattr(exc, "errno", None) in (98, 48, 10048):
+        return (
+            f"port {port} on {host} is in use (another perform, TouchOSC or a DAW?). "
+            "Pick another with [osc] port, or stop the other program."
+        )
+    return f"cannot listen on {host}:{port}: {exc}. Check [osc] host (and the firewall on Windows)."

@@ -1,0 +1,1 @@
+"""Live outputs: controller LEDs and OSC state for TouchDesigner and friends."""

@@ -1,0 +1,235 @@
+"""MIDI learn: arm, move, bind, conflicts, atomic saves that survive being killed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from perform.config import AppConfig
+from perform.errors import MappingError, ParamError
+from perform.events import EventBus
+from perform.inputs.hub import ControlHub
+from perform.mapping import ControlEvent, load_mapping
+from tests.mapping.helpers import cc, note, osc
+
+FILE = """# My show's nanoKONTROL-ish box. This comment must survive learn.
+[device]
+name = "Test box"
+match = "testbox"
+
+[controls]
+fader = { cc = [0, 1, 2] }
+
+[[bind]]
+control = "fader1"
+param = "color.hue"
+"""
+
+
+def make_hub(store, tmp_path: Path, text: str = FILE, **midi) -> tuple[ControlHub, Path]:
+    path = tmp_path / "show.toml"
+    path.write_text(text, encoding="utf-8")
+    config = AppConfig.model_validate(
+        {"paths": {"mappings": str(tmp_path)}, "midi": {"auto_profiles": False, **midi}}
+    )
+    hub = ControlHub(store, EventBus(), config, [str(path)])
+    hub.learner.capture_window = 0  # tests without a loop: capture at once
+    return hub, path
+
+
+def test_the_next_moved_control_is_bound_and_saved(store, tmp_path):
+    hub, path = make_hub(store, tmp_path)
+    statuses = []
+    hub.learner.subscribe(statuses.append)
+    hub.learner.arm("master.fade")
+    assert hub.learner.armed
+    hub.mapper.handle([cc(1, 0)])  # fader2: unbound so far
+    assert [s.state for s in statuses] == ["armed", "armed", "saved"]
+    assert store.get("master.fade") == 1.0  # the learning move itself writes nothing
+    text = path.read_text()
+    assert text.startswith(FILE)  # comments and layout kept, the binding appended
+    assert text.endswith('# learned\n[[bind]]\ncontrol = "fader2"\nparam = "master.fade"\n')
+    assert load_mapping(path, store).bindings[-1].control == "fader2"
+    hub.mapper.handle([cc(1, 127)])  # live at once (pickup from 1.0 at the top)
+    assert store.get("master.fade") == 1.0 and store.last_source("master.fade") == "midi"
+    hub.mapper.handle([cc(1, 64)])
+    assert store.get("master.fade") == pytest.approx(64 / 127)
+    # A second save keeps the previous version as a backup.
+    hub.learner.arm("tap")
+    hub.mapper.handle([cc(2, 127)])
+    assert path.with_name("show.toml.bak").read_text() == text
+    hub.mapper.handle([cc(2, 0), cc(2, 127)])
+    assert store.calls == [("tap", None, "midi")]
+
+
+def test_a_conflict_is_reported_and_replace_rebinds(store, tmp_path):
+    hub, path = make_hub(store, tmp_path)
+    hub.learner.arm("engine.speed")
+    hub.mapper.handle([cc(0, 10)])  # fader1 is bound to color.hue
+    status = hub.learner.status
+    assert status.state == "conflict" and "fader1 is already bound to color.hue" in status.message
+    assert [b.describe_targets() for b in status.proposal.conflicts] == ["color.hue"]
+    with pytest.raises(MappingError, match="replace=True"):
+        hub.learner.confirm()
+    assert path.read_text() == FILE  # nothing written
+    hub.learner.confirm(replace=True)
+    device = load_mapping(path, store)
+    assert [(b.control, b.describe_targets()) for b in device.bindings] == [
+        ("fader1", "engine.speed")
+    ]
+    assert "# My show's" in path.read_text()
+
+
+def test_cancel_and_unknown_targets(store, tmp_path):
+    hub, path = make_hub(store, tmp_path)
+    with pytest.raises(ParamError, match="did you mean 'master.fade'"):
+        hub.learner.arm("master.fde")
+    hub.learner.arm("master.fade")
+    hub.learner.cancel()
+    assert hub.learner.status.state == "cancelled" and hub.mapper.learner is None
+    hub.mapper.handle([cc(1, 5)])
+    assert path.read_text() == FILE
+
+
+def test_releases_are_not_learned_and_confirm_can_be_required(store, tmp_path):
+    hub, path = make_hub(store, tmp_path)
+    hub.learner.arm("cue.go", auto_confirm=False, options={"button": "press"})
+    hub.mapper.handle([note(36, 0)])  # a note-off arriving first is ignored
+    assert hub.learner.status.state == "armed"
+    hub.mapper.handle([note(36, 100)])
+    assert hub.learner.status.state == "captured"
+    assert path.read_text() == FILE
+    hub.learner.confirm()
+    assert path.read_text().endswith('note = 36\naction = "cue.go"\nbutton = "press"\n')
+
+
+async def test_a_cc_with_its_lsb_right_behind_is_learned_as_14bit(store, tmp_path):
+    hub, path = make_hub(store, tmp_path)
+    hub.learner.capture_window = 0.05
+    hub.learner.arm("engine.speed")
+    hub.mapper.handle([cc(20, 64), cc(52, 3)])
+    await asyncio.sleep(0.1)
+    assert hub.learner.status.state == "saved"
+    assert path.read_text().endswith('cc14 = 20\nparam = "engine.speed"\n')
+    hub.learner.arm("color.brightness")
+    hub.mapper.handle([cc(21, 64)])  # no LSB follows: a plain CC after the window
+    await asyncio.sleep(0.1)
+    assert path.read_text().endswith('cc = 21\nparam = "color.brightness"\n')
+
+
+def test_osc_learn_and_a_device_without_a_file(store, tmp_path):
+    hub, _ = make_hub(store, tmp_path, inputs=["padbox"])
+    hub.learner.arm("prompt.mix")
+    hub.mapper.handle([osc("/vj/prompt/mix", 0.5)], "osc")  # built-in addresses are not learned
+    assert hub.learner.armed
+    hub.mapper.handle([osc("/touchosc/fader3", 0.2)], "osc")
+    learned = tmp_path / "learned-osc.toml"
+    assert (
+        'kind = "osc"' in learned.read_text() and 'osc = "/touchosc/fader3"' in learned.read_text()
+    )
+    hub.mapper.handle([osc("/touchosc/fader3", 0.75)], "osc")
+    assert store.get("prompt.mix") == 0.75
+    hub.learner.arm("color.hue")
+    hub.mapper.handle([ControlEvent("padbox", ("cc", 3, 7), 0.0, 0)])
+    text = (tmp_path / "learned-padbox.toml").read_text()
+    assert 'match = "padbox"' in text and "cc = 7\nchannel = 4\n" in text
+
+
+def test_the_learn_action_arms_and_cancels(store, tmp_path):
+    hub, _ = make_hub(store, tmp_path)
+    asyncio.run(hub.start(None))  # binds the "learn" action
+    assert store.actions.invoke("learn", "color.brightness", "osc")
+    assert hub.learner.status.target == "color.brightness"
+    store.actions.invoke("learn", None, "osc")
+    assert hub.learner.status.state == "cancelled"
+
+
+# --- killed mid-write --------------------------------------------------------------------
+
+CHILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from engines import all_params, presets
+    from perform.params import build_store
+    from perform.config import AppConfig
+    from perform.events import EventBus
+    from perform.inputs.hub import ControlHub
+    from perform.mapping import ControlEvent
+    import perform.fileio
+
+    path, mode = Path(sys.argv[1]), sys.argv[2]
+    store = build_store(presets(), "medusa", all_params())
+    paths = {"mappings": str(path.parent)}
+    config = AppConfig.model_validate({"paths": paths, "midi": {"auto_profiles": False}})
+    hub = ControlHub(store, EventBus(), config, [str(path)])
+    hub.learner.capture_window = 0
+    if mode == "kill-before-rename":
+        def die(*args):
+            os.kill(os.getpid(), signal.SIGKILL)
+        perform.fileio.os.replace = die
+    targets = ["color.hue", "master.fade", "engine.speed", "scope.noise_scale"]
+    saved = 0
+    for i in range(3, 128):
+        if hub.mapper.active("testbox", ("cc", 0, i)) is not None:
+            continue  # learned by an earlier (killed) run
+        hub.learner.arm(targets[i % 4])
+        hub.mapper.handle([ControlEvent("testbox", ("cc", 0, i), 0.0, 0)])
+        assert hub.learner.status.state == "saved", hub.learner.status
+        saved += 1
+        if saved == 1:
+            print("saved once", flush=True)
+    print("done", flush=True)
+    """
+)
+
+
+def run_child(path: Path, mode: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+
+def test_killed_between_temp_write_and_rename_leaves_the_old_file(store, tmp_path):
+    path = tmp_path / "show.toml"
+    path.write_text(FILE, encoding="utf-8")
+    child = run_child(path, "kill-before-rename")
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == -signal.SIGKILL, err
+    assert "saved once" not in out  # it died inside the very first save
+    assert path.read_text() == FILE
+    assert len(load_mapping(path, store).bindings) == 1
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1  # the half-done temp file, never the mapping itself
+
+
+def test_killed_at_random_moments_while_learning_the_file_is_always_whole(store, tmp_path):
+    rng = random.Random(4)
+    path = tmp_path / "show.toml"
+    path.write_text(FILE, encoding="utf-8")
+    counts = []
+    for _ in range(4):
+        child = run_child(path, "normal")
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "saved once"
+        time.sleep(rng.uniform(0.0, 0.25))
+        os.kill(child.pid, signal.SIGKILL)
+        child.communicate(timeout=30)
+        device = load_mapping(path, store)  # always a complete, valid mapping
+        counts.append(len(device.bindings))
+        assert path.read_text().startswith(FILE)
+    print("bindings after each kill:", counts)
+    assert counts == sorted(counts) and counts[0] >= 2 and counts[-1] < 126
