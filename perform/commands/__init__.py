@@ -5,6 +5,6 @@ aiortc) is imported inside the command's function, so ``perform run --headless``
 never imports textual.
 """
 
-from perform.commands import bench, run, tui
+from perform.commands import bench, render, run, tui
 
-COMMANDS = (tui, run, bench)
+COMMANDS = (tui, run, bench, render)
