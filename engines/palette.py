@@ -42,15 +42,16 @@ _YUV = numpy.array(
 _YUV_OFFSET = numpy.array([16.0, 128.0, 128.0])
 
 
-def palette_rgb(palette: str, t: numpy.ndarray, hue: float = 0.0) -> numpy.ndarray:
+def palette_rgb(palette: str, t: Any, hue: float = 0.0, xp: Any = numpy) -> Any:
     """Evaluate a palette at ``t`` (any shape) -> ``t.shape + (3,)`` floats in [0, 1]."""
-    a, b, c, d = (numpy.asarray(v, dtype=numpy.float64) for v in PALETTES[palette])
-    t = numpy.asarray(t, dtype=numpy.float64)[..., None]
+    a, b, c, d = (xp.asarray(v, dtype=xp.float64) for v in PALETTES[palette])
+    t = xp.asarray(t, dtype=xp.float64)[..., None]
     phase = d + hue
-    rgb = a + b * numpy.cos(2 * numpy.pi * (c * t + phase))
-    rgb += 0.06 * numpy.cos(2 * numpy.pi * (2.5 * c * t + phase + 0.3))
-    rgb += 0.03 * numpy.cos(2 * numpy.pi * (4.0 * c * t + phase + 0.7))
-    return numpy.clip(rgb, 0.0, 1.0)
+    two_pi = 2 * numpy.pi
+    rgb = a + b * xp.cos(two_pi * (c * t + phase))
+    rgb += 0.06 * xp.cos(two_pi * (2.5 * c * t + phase + 0.3))
+    rgb += 0.03 * xp.cos(two_pi * (4.0 * c * t + phase + 0.7))
+    return xp.clip(rgb, 0.0, 1.0)
 
 
 def tint_wheel(h: float) -> tuple[float, float, float]:
@@ -68,21 +69,24 @@ class TableKey:
     gain: float
 
 
-def build_tables(key: TableKey) -> dict[str, numpy.ndarray]:
-    """Host tables: ``rgb`` (N, 3) and ``y``, ``u``, ``v`` (N,), uint8, N = T x A levels."""
-    t = numpy.linspace(T_MIN, T_MAX, T_LEVELS)
-    colour = palette_rgb(key.palette, t, key.hue) * numpy.asarray(key.tint)  # (T, 3)
-    opacity = numpy.linspace(0.0, 1.0, A_LEVELS) ** OPACITY_GAMMA * key.gain  # (A,)
-    rgb = numpy.clip(colour[:, None, :] * opacity[None, :, None], 0.0, 1.0).reshape(-1, 3)
-    yuv = rgb @ _YUV.T + _YUV_OFFSET
-    out = {"rgb": numpy.rint(rgb * 255.0).astype(numpy.uint8)}
+def build_tables(key: TableKey, xp: Any = numpy) -> dict[str, Any]:
+    """Tables ``rgb`` (N, 3), ``y``, ``u``, ``v`` (N,) uint8 and ``uv`` (U | V << 16,
+    uint32), N = T x A levels, built with ``xp`` (on the device for CuPy: no upload)."""
+    t = xp.linspace(T_MIN, T_MAX, T_LEVELS)
+    colour = palette_rgb(key.palette, t, key.hue, xp) * xp.asarray(key.tint)  # (T, 3)
+    opacity = xp.linspace(0.0, 1.0, A_LEVELS) ** OPACITY_GAMMA * key.gain  # (A,)
+    rgb = xp.clip(colour[:, None, :] * opacity[None, :, None], 0.0, 1.0).reshape(-1, 3)
+    yuv = rgb @ xp.asarray(_YUV.T) + xp.asarray(_YUV_OFFSET)
+    out = {"rgb": xp.rint(rgb * 255.0).astype(xp.uint8)}
     for i, name in enumerate("yuv"):
-        out[name] = numpy.clip(numpy.rint(yuv[:, i]), 0, 255).astype(numpy.uint8)
+        out[name] = xp.clip(xp.rint(yuv[:, i]), 0, 255).astype(xp.uint8)
+    out["uv"] = out["u"].astype(xp.uint32) | (out["v"].astype(xp.uint32) << 16)
     return out
 
 
 class Tables:
-    """Device copies of the tables, rebuilt only when the key changes (about 1 ms)."""
+    """The tables on the engine's device, rebuilt only when the key changes (about 1 ms
+    on the CPU; on CuPy they are computed on the device, so nothing is uploaded)."""
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -97,13 +101,9 @@ class Tables:
 
     def get(self, key: TableKey) -> Tables:
         if key != self.key:
-            host = build_tables(key)
-            self.rgb = self.xp.asarray(host["rgb"])
-            self.y = self.xp.asarray(host["y"])
-            self.u = self.xp.asarray(host["u"])
-            self.v = self.xp.asarray(host["v"])
-            packed = host["u"].astype("uint32") | (host["v"].astype("uint32") << 16)
-            self.uv = self.xp.asarray(packed)
+            tables = build_tables(key, self.xp)
+            self.rgb, self.y, self.u, self.v = (tables[k] for k in ("rgb", "y", "u", "v"))
+            self.uv = tables["uv"]
             self.key = key
             self.builds += 1
         return self
