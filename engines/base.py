@@ -105,6 +105,8 @@ class Engine(ABC):
     look: ClassVar[Look] = Look()
     breathing: ClassVar[tuple[Breath, ...]] = ()
     default_seed: ClassVar[SeedSpec] = SeedSpec()
+    sharpness: ClassVar[float] = 1.0
+    """Share of the advection's bilinear blur that is undone (see ``engines/flow.py``)."""
 
     def __init__(
         self,

@@ -27,7 +27,9 @@ nearly free of numerical diffusion, and stable because ``0 <= f < 1``.
 
 On the CPU the gather indices, bilinear weights and correction coefficients are
 precomputed with the field, so a step costs four gathers and a few multiply-adds; on
-the GPU two kernels do it (gather, then correction).
+the GPU two kernels do it (gather, then correction). An engine may keep part of the
+blur on purpose (MNCA keeps half: its soft "wash" regions are part of its look; the
+half that is undone is what drew the cross).
 """
 
 from __future__ import annotations
@@ -111,8 +113,10 @@ def velocity(xp: Any, n: int, s: tuple[float, ...]) -> tuple[Any, Any]:
 class Flow:
     """The organism's combined flow field and the advection it drives."""
 
-    def __init__(self, backend: Backend, n: int) -> None:
+    def __init__(self, backend: Backend, n: int, sharpness: float = 1.0) -> None:
         self.backend = backend
+        self.sharpness = float(sharpness)
+        """How much of the bilinear blur is undone (1 = all of it)."""
         self.xp = backend.xp
         self.n = int(n)
         self.key: tuple[float, ...] = (0.0,) * len(FLOWS)
@@ -157,8 +161,8 @@ class Flow:
         self._weight = [
             (wy * wx).astype(xp.float32) for wy, wx in ((gy, gx), (gy, fx), (fy, gx), (fy, fx))
         ]
-        self._cy = (0.5 * fy * gy).astype(xp.float32)
-        self._cx = (0.5 * fx * gx).astype(xp.float32)
+        self._cy = (0.5 * self.sharpness * fy * gy).astype(xp.float32)
+        self._cx = (0.5 * self.sharpness * fx * gx).astype(xp.float32)
         self._centre = (1.0 + 2.0 * (self._cx + self._cy)).astype(xp.float32)
         self._gather = xp.empty((n, n), dtype=xp.float32)
         self._out = xp.empty((n, n), dtype=xp.float32)
@@ -171,7 +175,7 @@ class Flow:
         xp = self.xp
         for field in fields:
             if self.backend.is_gpu:
-                gpu.advect(field, self._vy, self._vx, self._out)
+                gpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
                 continue
             flat = field.ravel()
             out, gather = self._out, self._gather

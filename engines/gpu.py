@@ -97,7 +97,7 @@ _SOURCES: dict[str, tuple[str, str, str, str]] = {
         "",
     ),
     "sharpen": (
-        "raw float32 src, float32 vy, float32 vx, int32 n",
+        "raw float32 src, float32 vy, float32 vx, int32 n, float32 k",
         "float32 dst",
         """
         int y = i / n, x = i - y * n;
@@ -106,7 +106,7 @@ _SOURCES: dict[str, tuple[str, str, str, str]] = {
         float c = src[i];
         float d2x = src[y * n + (x + n - 1) % n] + src[y * n + (x + 1) % n] - 2.0f * c;
         float d2y = src[((y + n - 1) % n) * n + x] + src[((y + 1) % n) * n + x] - 2.0f * c;
-        dst = clamp01(c - 0.5f * wx * (1.0f - wx) * d2x - 0.5f * wy * (1.0f - wy) * d2y);
+        dst = clamp01(c - k * (wx * (1.0f - wx) * d2x + wy * (1.0f - wy) * d2y));
         """,
         _CLAMP,
     ),
@@ -251,11 +251,11 @@ def gray_scott_substep(
     )
 
 
-def advect(field: Any, vy: Any, vx: Any, scratch: Any) -> None:
+def advect(field: Any, vy: Any, vx: Any, scratch: Any, sharpness: float = 1.0) -> None:
     """Bilinear back-trace into ``scratch``, then the anti-blur correction back into ``field``."""
     n = _I(field.shape[0])
     kernel("advect")(field, vy, vx, n, scratch)
-    kernel("sharpen")(scratch, vy, vx, n, field)
+    kernel("sharpen")(scratch, vy, vx, n, _F(0.5 * sharpness), field)
 
 
 def perturb(

@@ -87,6 +87,7 @@ class Mnca(Engine):
     look = Look(weights=(0.30, 0.25, 0.45), bloom=0.20, hue_drift=1 / 20)
     breathing = (Breath("mnca.delta", 0.30 / 3, 1 / 60),)
     default_seed = SeedSpec("random", 0.5)
+    sharpness = 0.5  # keep half the advection blur: the soft washes are MNCA's look
 
     def allocate(self) -> None:
         xp, n = self.xp, self.world

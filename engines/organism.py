@@ -118,7 +118,7 @@ class Organism:
         )
         self.engine.auto_structure = False
         self.background = background and not backend.is_gpu
-        self.flow = Flow(backend, self.world)
+        self.flow = Flow(backend, self.world, self.engine.sharpness)
         self.support = (
             LifeSupport(backend, self.engine, self.seed) if self.engine.continuous else None
         )
@@ -241,14 +241,29 @@ class Organism:
         reveals that spot over ``VEIL_SECONDS``: the audience sees life appear, never
         a blob of noise pop in.
         """
-        n = self.world
         patch = self.engine.nucleus(self.rng, params)
         size = patch.shape[0]
-        cy, cx = (0.5 + self.rng.uniform(-0.15, 0.15, 2)) * n
-        y0, x0 = int(cy) - size // 2, int(cx) - size // 2
+        patch = patch * seeds.soft_disc(size, 0.35, 0.45)  # nothing outside the veil
+        y0, x0 = self._empty_spot(size)
         self.engine.nucleate(self.xp.asarray(patch), y0, x0, 1.0)
         self._veils.append(Veil(y0, x0, size, self.sim_time))
         self.vitals.nuclei += 1
+
+    def _empty_spot(self, size: int) -> tuple[int, int]:
+        """The corner of a window near the middle with the least life in it (of a few
+        random candidates), so a nucleus never lands on living structures."""
+        n, field = self.world, self.engine.measured()
+        best, best_mass = (0, 0), float("inf")
+        for _ in range(6):
+            cy, cx = (0.5 + self.rng.uniform(-0.2, 0.2, 2)) * field.shape[0]
+            y0 = int(cy) - size // 2 * field.shape[0] // n
+            x0 = int(cx) - size // 2 * field.shape[0] // n
+            step = max(1, size * field.shape[0] // n)
+            window = field[max(0, y0) : y0 + step, max(0, x0) : x0 + step]
+            mass = float(window.sum())  # one small reduction per candidate (only on planting)
+            if mass < best_mass:
+                best, best_mass = (y0 * n // field.shape[0], x0 * n // field.shape[0]), mass
+        return best
 
     def _veiled(self, density: Any) -> Any:
         """``density`` with fresh nuclei faded (a copy; the state is untouched)."""

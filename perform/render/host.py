@@ -217,7 +217,7 @@ class EngineHost:
         if wanted is not None and (self._grower.key != wanted) and preset in _presets():
             self._grower.request(
                 wanted, self.backend, preset, self.world, wanted[1], dict(snap),
-                self.warmup_steps, self.steps_per_second,
+                self.warmup_steps, self.steps_per_second, size=(self.width, self.height),
             )  # fmt: skip
         slot = self._grower.ready()
         if slot is None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy
 
-from engines import Backend, Organism, get_preset, preset_values
+from engines import Backend, preset_values
+from perform.render.switch import grow
 
 
 @dataclass(frozen=True)
@@ -41,22 +42,19 @@ def frames(
     overrides: dict[str, Any] | None = None,
 ) -> Iterator[Still]:
     """Yield ``seconds * fps`` frames after ``warmup`` seconds of simulated time."""
-    spec = get_preset(preset)
     params = {"master.fade": 1.0, **preset_values(preset), **(overrides or {})}
-    organism = Organism(
-        backend, spec.engine, world, seed, spec.seed, params=params, background=False
-    )
-    rate = steps_per_second * float(params.get("engine.speed", 1.0))
+    params["engine.preset"] = preset
+    speed = float(params.get("engine.speed", 1.0))
+    warm_steps = int(warmup * steps_per_second * speed)
+    # The same warm-up the live host gives a new organism (free growth, then flows).
+    organism = grow(backend, preset, world, seed, params, warm_steps, steps_per_second).organism
+    organism.background = False
+    rate = steps_per_second * speed
     dt = 1.0 / steps_per_second
-    owed = warmup * rate
-    done = 0
-    while done + 1 <= owed:
-        organism.step(params, dt)
-        done += 1
-        if done % 4 == 0:
-            organism.regulate(params)
+    owed = float(warm_steps)
+    done = warm_steps
     total = int(round(seconds * fps))
-    for i in range(total):
+    for _ in range(total):
         owed += rate / fps
         while done + 1 <= owed:
             organism.step(params, dt)
@@ -67,4 +65,3 @@ def frames(
         yield Still(
             numpy.asarray(rgb), numpy.asarray(yuv), organism.sim_time, organism.vitals.coverage
         )
-        del i

@@ -47,9 +47,14 @@ def grow(
     warmup_steps: int,
     steps_per_second: float,
     *,
+    size: tuple[int, int] | None = None,
     cancelled: threading.Event | None = None,
 ) -> Slot:
-    """Build ``preset``'s organism and warm it up (runs on a worker thread)."""
+    """Build ``preset``'s organism and warm it up (runs on a worker thread).
+
+    With ``size`` (width, height) it also renders one picture, so the colour stage is
+    primed (its running maxima, and on a GPU its kernels compiled) before it is shown.
+    """
     spec = get_preset(preset)
     values = (
         {**params, **preset_values(preset)} if params.get("engine.preset") != preset else params
@@ -63,6 +68,8 @@ def grow(
         organism.step(free if i < warmup_steps * _FREE_GROWTH else values, dt)
         if i % 4 == 3:
             organism.regulate(values)
+    if size is not None:
+        organism.render(values, *size)
     return Slot(organism, preset, seed)
 
 
@@ -77,13 +84,13 @@ class Grower:
         self.failures = 0
         self.last_error: str | None = None
 
-    def request(self, key: tuple[str, int], *args: Any) -> None:
+    def request(self, key: tuple[str, int], *args: Any, **kwargs: Any) -> None:
         if key == self.key and self._future is not None:
             return
         self._cancel.set()  # an older warm-up stops early; its result is dropped
         self._cancel = threading.Event()
         self.key = key
-        self._future = self._pool.submit(partial(grow, *args, cancelled=self._cancel))
+        self._future = self._pool.submit(partial(grow, *args, **kwargs, cancelled=self._cancel))
 
     def cancel(self) -> None:
         """Stop growing (the worker finishes its current step and drops the result)."""
