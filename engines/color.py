@@ -25,6 +25,7 @@ from typing import Any
 
 from engines import gpu
 from engines.base import Look, ParamDecl
+from engines.fft import Spectral
 from engines.frame import Fit, Upsample
 from engines.kernels import scale
 from engines.palette import A_LEVELS, PALETTES, T_LEVELS, T_MAX, T_MIN, TableKey, Tables, zone_field
@@ -86,14 +87,6 @@ def up2(xp: Any, x: Any) -> Any:
     return x.astype(xp.float32, copy=False)
 
 
-def blur121(xp: Any, x: Any, passes: int) -> Any:
-    """``passes`` rounds of a [1, 2, 1] / 4 blur on both axes (variance 0.5 per round)."""
-    for _ in range(passes):
-        for axis in (0, 1):
-            x = 0.5 * x + 0.25 * (xp.roll(x, 1, axis) + xp.roll(x, -1, axis))
-    return x
-
-
 class Colourist:
     """Turns one organism's density into pictures (keeps the state signals need)."""
 
@@ -115,19 +108,28 @@ class Colourist:
         self.tables = Tables(xp)
         self._fits: dict[tuple[int, int], Fit] = {}
         self._up4: Upsample | None = None
+        self._thick_blur: tuple[float, Spectral, Any, Upsample] | None = None
 
     # --- signals --------------------------------------------------------------------------
     def _thicken(self, d: Any, amount: float) -> Any:
-        """A soft dilation: max over 4x4 blocks, blurred, upsampled, max with ``d``."""
+        """A soft dilation: max over 4x4 blocks, a Gaussian blur at that quarter size
+        (spectral: one small FFT pair), upsampled, and the max of that and ``d``."""
         xp, n = self.xp, self.n
         if n % 4:
             return d
         m = n // 4
-        pooled = d.reshape(m, 4, m, 4).max(axis=(1, 3))
-        sigma = max(0.5, amount * scale(n) / 4)
-        pooled = blur121(xp, pooled, max(1, round(2 * sigma * sigma)))
+        rows = xp.maximum(xp.maximum(d[0::4], d[1::4]), xp.maximum(d[2::4], d[3::4]))
+        pooled = xp.maximum(
+            xp.maximum(rows[:, 0::4], rows[:, 1::4]), xp.maximum(rows[:, 2::4], rows[:, 3::4])
+        )
+        sigma = round(max(0.5, amount * scale(n) / 4), 2)
+        if self._thick_blur is None or self._thick_blur[0] != sigma:
+            fft = Spectral(self.backend, m)
+            self._thick_blur = (sigma, fft, fft.gaussian(sigma), Upsample(xp, m, n))
+        _, fft, gaussian, upsample = self._thick_blur
+        blurred = fft.inverse(fft.forward(pooled) * gaussian)
         out = self._thick
-        xp.maximum(d, up2(xp, up2(xp, pooled)), out=out)
+        xp.maximum(d, upsample(blurred), out=out)
         return out
 
     def _signals(self, d: Any, zones: float) -> tuple[Any, Any]:

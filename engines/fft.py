@@ -63,12 +63,16 @@ class Spectral:
         return self._fft.irfft2(spectrum, s=shape, workers=self.workers, overwrite_x=True)
 
     def convolve(self, spectrum: Any, kernels: Any, out: Any) -> Any:
-        """Write ``irfft2(spectrum * kernels[i])`` into ``out[i]`` for every kernel."""
+        """``irfft2(spectrum * kernels[i])`` for every kernel, as a ``(k, n, n)`` array.
+
+        On the CPU it is written into ``out`` (and returned); on the GPU the batched
+        inverse transform's own result is returned (from CuPy's memory pool), which
+        saves a copy per step.
+        """
         xp = self.xp
         if self.backend.is_gpu:
-            product = spectrum[None] * kernels  # one fused multiply for the whole stack
-            out[...] = self.inverse(product)
-            return out
+            product = spectrum[None] * kernels  # one multiply for the whole stack
+            return self.inverse(product)  # one batched C2R transform
         scratch = xp.empty_like(spectrum)
         for i in range(kernels.shape[0]):
             xp.multiply(spectrum, kernels[i], out=scratch)
