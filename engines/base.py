@@ -160,9 +160,21 @@ class Engine(ABC):
     def allocate(self) -> None:
         """Allocate the state arrays (called once, before the first reset)."""
 
-    @abstractmethod
     def reset(self, seed: int | None = None, spec: SeedSpec | None = None) -> None:
-        """Seed the world (same seed and spec, same world)."""
+        """Seed the world (same seed and spec, same world, on either backend)."""
+        if seed is not None:
+            self.seed = int(seed)
+        self.seed_spec = spec or self.seed_spec
+        self.load(self.initial(self.seed_spec, seeds.numpy_rng(self.seed)))
+        self.generation = 0
+
+    @abstractmethod
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
+        """The starting state for ``spec`` as a host (NumPy) array, drawn from ``rng``."""
+
+    def load(self, host: Any) -> None:
+        """Put a host starting state into the world (the first field by default)."""
+        self.fields()[0][...] = self.xp.asarray(host)
 
     @abstractmethod
     def advance(self, params: Mapping[str, Any]) -> None:
@@ -220,6 +232,22 @@ class Engine(ABC):
         if self._picture is None:
             self._picture = Colourist(self.backend, self.world, self.seed, self.look)
         return self._picture.render(self.density(), params, width, height).rgb
+
+
+class FieldEngine(Engine):
+    """An engine whose whole state is one float32 field ``a`` in [0, 1]."""
+
+    def allocate(self) -> None:
+        self.a = self.xp.zeros((self.world, self.world), dtype=self.xp.float32)
+
+    def density(self) -> Any:
+        return self.a
+
+    def fields(self) -> list[Any]:
+        return [self.a]
+
+    def measured(self) -> Any:
+        return self.a
 
 
 def add_wrapped(xp: Any, target: Any, blob: Any, y0: int, x0: int, amount: float) -> None:

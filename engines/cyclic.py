@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engines import seeds
 from engines.base import Look, ParamDecl
 from engines.discrete import DiscreteEngine
 from engines.seeds import SeedSpec
@@ -57,10 +56,9 @@ class Cyclic(DiscreteEngine):
         self._padded: dict[int, Any] = {}
         self._hits = self.xp.empty((self.grid, self.grid), dtype=self.xp.bool_)
 
-    def initial(self, spec: SeedSpec) -> Any:
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
         # Uniform noise over the cycle (a biased start collapses into one travelling wave).
         states = int(round(float(self.start_params["cyclic.states"])))
-        rng = seeds.numpy_rng(self.seed)
         return rng.integers(0, states, (self.grid, self.grid)).astype("float32")
 
     def advance(self, params: Mapping[str, Any]) -> None:

@@ -52,7 +52,6 @@ class DiscreteEngine(Engine):
         self._count = xp.empty((g, g), dtype=xp.float32)
         self._tmp = xp.empty((g, g), dtype=xp.float32)
         self._pads: dict[int, tuple[Any, Any]] = {}
-        self._rng = seeds.numpy_rng(self.seed + 7919)
 
     def _neighbours(self, a: Any, reach: int = 1) -> Any:
         xp, g = self.xp, self.grid
@@ -64,22 +63,16 @@ class DiscreteEngine(Engine):
         pad, rows = self._pads[reach]
         return neighbour_sum(xp, a, pad, rows, self._count, reach)
 
-    def reset(self, seed: int | None = None, spec: SeedSpec | None = None) -> None:
-        if seed is not None:
-            self.seed = int(seed)
-        spec = spec or self.seed_spec
-        self.seed_spec = spec
-        self._rng = seeds.numpy_rng(self.seed + 7919)
-        self.state[...] = self.xp.asarray(self.initial(spec))
-        self.display[...] = self.state > 0
-        self.generation = 0
-
-    def initial(self, spec: SeedSpec) -> Any:
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
         """The host array of initial states for ``spec``."""
         g = self.grid
         if spec.kind == "center":
             return seeds.center(g, radius=spec.size or 0.02)
-        return seeds.soup(seeds.numpy_rng(self.seed), g, density=spec.density, radius=spec.size)
+        return seeds.soup(rng, g, density=spec.density, radius=spec.size)
+
+    def load(self, host: Any) -> None:
+        self.state[...] = self.xp.asarray(host)
+        self.display[...] = self.state > 0
 
     def density(self) -> Any:
         if self.k == 1:

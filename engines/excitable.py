@@ -50,10 +50,9 @@ class Excitable(DiscreteEngine):
     look = Look(weights=(0.70, 0.10, 0.20), bloom=0.15, hue_drift=1 / 10, zones=0.3)
     default_seed = SeedSpec("soup", 0.15)
 
-    def initial(self, spec: SeedSpec) -> Any:
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
         """Random phases in a soup (excited and refractory cells), so fronts are broken
         from the start and curl into spirals instead of annihilating."""
-        rng = seeds.numpy_rng(self.seed)
         g = self.grid
         alive = seeds.soup(rng, g, density=spec.density, radius=spec.size)
         states = int(round(float(self.start_params["excitable.states"])))

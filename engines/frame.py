@@ -24,6 +24,23 @@ def _axis(n: int, out: int, scale: float) -> tuple[numpy.ndarray, numpy.ndarray,
     return i0, i1, (pos - i0).astype(numpy.float32)
 
 
+def separable_lerp(xp: Any, field: Any, rows: Any, wy: Any, cols: Any, wx: Any) -> Any:
+    """Linear interpolation along rows then columns: ``rows``/``cols`` are the two source
+    index arrays per output line, ``wy`` (column vector) and ``wx`` the weights of the
+    second one. Returns a new array."""
+    top = xp.take(field, rows[0], axis=0)
+    bottom = xp.take(field, rows[1], axis=0)
+    bottom -= top
+    bottom *= wy
+    top += bottom
+    left = xp.take(top, cols[0], axis=1)
+    right = xp.take(top, cols[1], axis=1)
+    right -= left
+    right *= wx
+    left += right
+    return left
+
+
 class Fit:
     """Resample ``(N, N)`` fields to ``(height, width)`` (see the module docstring)."""
 
@@ -52,19 +69,7 @@ class Fit:
         if self.block > 1:
             b, m = self.block, self.n // self.block
             field = field.reshape(m, b, m, b).mean(axis=(1, 3), dtype=xp.float32)
-        r0, r1, _ = self._rows
-        top = xp.take(field, r0, axis=0)
-        bottom = xp.take(field, r1, axis=0)
-        bottom -= top
-        bottom *= self._wy
-        top += bottom
-        c0, c1, _ = self._cols
-        left = xp.take(top, c0, axis=1)
-        right = xp.take(top, c1, axis=1)
-        right -= left
-        right *= self._wx
-        left += right
-        return left
+        return separable_lerp(xp, field, self._rows[:2], self._wy, self._cols[:2], self._wx)
 
 
 def fit(xp: Any, image: Any, width: int, height: int) -> Any:
@@ -94,15 +99,5 @@ class Upsample:
         self._wx = xp.asarray(w)[None, :]
 
     def __call__(self, field: Any) -> Any:
-        xp = self.xp
-        top = xp.take(field, self._i0, axis=0)
-        bottom = xp.take(field, self._i1, axis=0)
-        bottom -= top
-        bottom *= self._wy
-        top += bottom
-        left = xp.take(top, self._i0, axis=1)
-        right = xp.take(top, self._i1, axis=1)
-        right -= left
-        right *= self._wx
-        left += right
-        return left
+        taps = (self._i0, self._i1)
+        return separable_lerp(self.xp, field, taps, self._wy, taps, self._wx)

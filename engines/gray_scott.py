@@ -78,21 +78,16 @@ class GrayScott(Engine):
         ramp = xp.clip((self._radius - 0.40) / 0.30, 0.0, 1.0)
         self._feed_mask = (1.0 + 4.0 * ramp).astype(f32)
 
-    def reset(self, seed: int | None = None, spec: SeedSpec | None = None) -> None:
-        """The prototype's ``dense`` seed: a noisy disc of V with a soft (super-Gaussian) edge."""
-        if seed is not None:
-            self.seed = int(seed)
-        spec = spec or self.seed_spec
-        self.seed_spec = spec
-        rng = seeds.numpy_rng(self.seed)
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
+        """V: by default the prototype's ``dense`` seed, a noisy super-Gaussian disc."""
         n = self.world
         if spec.kind == "blobs":
-            host = seeds.blobs(rng, n, count=6, radius=spec.size or 0.06, scatter=0.12) * 0.5
-        else:
-            host = seeds.sparse_disc(rng, n, radius=spec.size or 0.15, keep=spec.density) * 0.5
+            return seeds.blobs(rng, n, count=6, radius=spec.size or 0.06, scatter=0.12) * 0.5
+        return seeds.sparse_disc(rng, n, radius=spec.size or 0.15, keep=spec.density) * 0.5
+
+    def load(self, host: Any) -> None:
         self.v[...] = self.xp.asarray(host)
         self.u[...] = 1.0 - self.v
-        self.generation = 0
 
     def _laplacian(self, a: Any, out: Any) -> Any:
         """9-point Laplacian with periodic wrap, written into ``out``.

@@ -15,7 +15,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from engines import gpu, kernels, seeds
-from engines.base import Breath, Engine, Look, ParamDecl
+from engines.base import Breath, FieldEngine, Look, ParamDecl
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
 
@@ -24,7 +24,7 @@ def _p(params: Mapping[str, Any], name: str, default: float) -> float:
     return float(params.get(name, default))
 
 
-class Lenia(Engine):
+class Lenia(FieldEngine):
     name = "lenia"
     title = "Lenia"
     params = (
@@ -86,29 +86,21 @@ class Lenia(Engine):
     default_seed = SeedSpec("blobs", 0.5)
 
     def allocate(self) -> None:
+        super().allocate()
         xp, n = self.xp, self.world
-        self.a = xp.zeros((n, n), dtype=xp.float32)
         self._u = xp.empty((1, n, n), dtype=xp.float32)
         self.fft = Spectral(self.backend, n)
         self._kernel: Any = None
 
-    def reset(self, seed: int | None = None, spec: SeedSpec | None = None) -> None:
-        if seed is not None:
-            self.seed = int(seed)
-        spec = spec or self.seed_spec
-        self.seed_spec = spec
-        rng = seeds.numpy_rng(self.seed)
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
         n = self.world
         if spec.kind == "random":
-            host = seeds.noise_disc(rng, n, radius=spec.size or 0.25, density=spec.density)
-        elif spec.kind == "ring":
-            host = seeds.ring(rng, n, radius=spec.size or 0.2)
-        elif spec.kind == "dense":
-            host = seeds.noise_disc(rng, n, radius=spec.size or 0.33, density=0.8)
-        else:
-            host = seeds.blobs(rng, n, radius=spec.size or 0.10, density=spec.density)
-        self.a[...] = self.xp.asarray(host)
-        self.generation = 0
+            return seeds.noise_disc(rng, n, radius=spec.size or 0.25, density=spec.density)
+        if spec.kind == "ring":
+            return seeds.ring(rng, n, radius=spec.size or 0.2)
+        if spec.kind == "dense":
+            return seeds.noise_disc(rng, n, radius=spec.size or 0.33, density=0.8)
+        return seeds.blobs(rng, n, radius=spec.size or 0.10, density=spec.density)
 
     # --- kernel ---------------------------------------------------------------------------
     def structure_for(self, params: Mapping[str, Any]) -> Hashable:
@@ -158,12 +150,3 @@ class Lenia(Engine):
         r = _p(params, "lenia.radius", 13.0) * kernels.scale(self.world)
         size = max(8, int(8.0 * r)) | 1
         return seeds.noise_disc(rng, size, radius=0.4, density=0.45)
-
-    def density(self) -> Any:
-        return self.a
-
-    def fields(self) -> list[Any]:
-        return [self.a]
-
-    def measured(self) -> Any:
-        return self.a

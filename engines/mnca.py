@@ -12,7 +12,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from engines import gpu, kernels, seeds
-from engines.base import Breath, Engine, Look, ParamDecl
+from engines.base import Breath, FieldEngine, Look, ParamDecl
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
 
@@ -61,7 +61,7 @@ def _ring_decls() -> tuple[ParamDecl, ...]:
     return tuple(decls)
 
 
-class Mnca(Engine):
+class Mnca(FieldEngine):
     name = "mnca"
     title = "Multi-neighbourhood CA"
     params = (
@@ -90,8 +90,8 @@ class Mnca(Engine):
     sharpness = 0.5  # keep half the advection blur: the soft washes are MNCA's look
 
     def allocate(self) -> None:
+        super().allocate()
         xp, n = self.xp, self.world
-        self.a = xp.zeros((n, n), dtype=xp.float32)
         self._avg = xp.empty((MAX_RINGS, n, n), dtype=xp.float32)
         self._count = xp.empty((n, n), dtype=xp.float32)
         self._mask = xp.empty((n, n), dtype=xp.bool_)
@@ -99,23 +99,15 @@ class Mnca(Engine):
         self.fft = Spectral(self.backend, n)
         self._kernels: Any = None
 
-    def reset(self, seed: int | None = None, spec: SeedSpec | None = None) -> None:
-        if seed is not None:
-            self.seed = int(seed)
-        spec = spec or self.seed_spec
-        self.seed_spec = spec
-        rng = seeds.numpy_rng(self.seed)
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
         n = self.world
         if spec.kind == "blobs":
-            host = seeds.blobs(
+            return seeds.blobs(
                 rng, n, count=12, radius=spec.size or 1 / 7, scatter=0.28, density=spec.density
             )
-        elif spec.kind == "sparse":
-            host = seeds.sparse(rng, n)
-        else:
-            host = seeds.noise_disc(rng, n, radius=spec.size or 0.25, density=spec.density)
-        self.a[...] = self.xp.asarray(host)
-        self.generation = 0
+        if spec.kind == "sparse":
+            return seeds.sparse(rng, n)
+        return seeds.noise_disc(rng, n, radius=spec.size or 0.25, density=spec.density)
 
     def structure_for(self, params: Mapping[str, Any]) -> Hashable:
         count = int(round(_p(params, "mnca.rings", 2)))
@@ -167,12 +159,3 @@ class Mnca(Engine):
         outer = max(_p(params, f"mnca.ring{i}_outer", 10.0) for i in (1, 2))
         size = max(8, int(4.0 * outer * kernels.scale(self.world))) | 1
         return seeds.noise_disc(rng, size, radius=0.3, density=0.5)
-
-    def density(self) -> Any:
-        return self.a
-
-    def fields(self) -> list[Any]:
-        return [self.a]
-
-    def measured(self) -> Any:
-        return self.a

@@ -16,7 +16,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from engines import gpu, kernels, seeds
-from engines.base import Breath, Engine, Look, ParamDecl
+from engines.base import Breath, FieldEngine, Look, ParamDecl
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
 
@@ -25,7 +25,7 @@ def _p(params: Mapping[str, Any], name: str, default: float) -> float:
     return float(params.get(name, default))
 
 
-class SmoothLife(Engine):
+class SmoothLife(FieldEngine):
     name = "smoothlife"
     title = "SmoothLife"
     params = (
@@ -77,8 +77,8 @@ class SmoothLife(Engine):
     default_seed = SeedSpec("blobs", 0.5)
 
     def allocate(self) -> None:
+        super().allocate()
         xp, n = self.xp, self.world
-        self.a = xp.zeros((n, n), dtype=xp.float32)
         self._mn = xp.empty((2, n, n), dtype=xp.float32)
         self._tmp = xp.empty((n, n), dtype=xp.float32)
         self._tmp2 = xp.empty((n, n), dtype=xp.float32)
@@ -88,22 +88,17 @@ class SmoothLife(Engine):
         self._kernels: Any = None
         self._spectrum: Any = None
 
-    def reset(self, seed: int | None = None, spec: SeedSpec | None = None) -> None:
-        if seed is not None:
-            self.seed = int(seed)
-        spec = spec or self.seed_spec
-        self.seed_spec = spec
-        rng = seeds.numpy_rng(self.seed)
-        n = self.world
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
         if spec.kind == "random":
-            host = seeds.noise_disc(
-                rng, n, radius=spec.size or 0.2, density=spec.density, binary=True, edge_power=8
-            )
-        else:
-            host = seeds.discs(rng, n, radius=spec.size or 0.12)
-        self.a[...] = self.xp.asarray(host)
+            return seeds.noise_disc(
+                rng, self.world, radius=spec.size or 0.2, density=spec.density, binary=True,
+                edge_power=8,
+            )  # fmt: skip
+        return seeds.discs(rng, self.world, radius=spec.size or 0.12)
+
+    def load(self, host: Any) -> None:
+        super().load(host)
         self._spectrum = None
-        self.generation = 0
 
     def structure_for(self, params: Mapping[str, Any]) -> Hashable:
         ri = _p(params, "smoothlife.ri", 8.0)
@@ -191,9 +186,3 @@ class SmoothLife(Engine):
         ra = _p(params, "smoothlife.ra", 24.0) * kernels.scale(self.world)
         size = max(8, int(3.0 * ra)) | 1
         return seeds.filled_disc(size, 0.42) * float(rng.uniform(0.8, 0.95))
-
-    def fields(self) -> list[Any]:
-        return [self.a]
-
-    def measured(self) -> Any:
-        return self.a
