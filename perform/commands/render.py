@@ -28,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--seconds", type=float, default=4.0, help="clip length, or when the still is taken"
     )
     parser.add_argument(
-        "--warmup", type=float, default=0.0, help="simulated seconds before the first frame"
+        "--warmup",
+        type=float,
+        help="simulated seconds the organism grows before the first frame "
+        "(default: the config's [engine] warmup, as in a show)",
     )
     parser.add_argument("--sheet", type=int, default=0, metavar="N", help="N frames side by side")
     parser.add_argument("--every", type=float, default=2.0, help="seconds between sheet frames")
@@ -70,12 +73,13 @@ def main(args: argparse.Namespace) -> int:
     backend = select_backend(args.backend or config.engine.backend)
     world = args.world or config.engine.world
     seed = config.engine.seed if args.seed is None else args.seed
+    warmup = config.engine.warmup if args.warmup is None else max(0.0, args.warmup)
     started = time.perf_counter()
 
     def frames(fps: float, seconds: float) -> Iterator[offline.Still]:
         return offline.frames(
             args.preset, backend, world=world, width=width, height=height, seed=seed,
-            fps=fps, seconds=seconds, warmup=args.warmup,
+            fps=fps, seconds=seconds, warmup=warmup,
         )  # fmt: skip
 
     if suffix == ".png":

@@ -62,3 +62,24 @@ def test_the_engines_bench_measures_steps_frames_and_the_ratio():
     assert result.params == {"engine": "lenia", "world": 64, "backend": "numpy"}
     assert "x_proto" not in result.metrics  # the prototype was measured at 512 and 1024 only
     assert bench.NAME == "engines" and callable(bench.run)
+
+
+def test_the_i420_planes_are_what_pyav_expects():
+    """The stream wraps Frame.yuv420p with PyAV: decoding it back gives the RGB picture
+    (up to 4:2:0 chroma subsampling at colourful edges)."""
+    from engines import numpy_backend
+    from perform.render import offline
+
+    *_, still = offline.frames(
+        "tide_pool", numpy_backend(), world=128, width=128, height=96, fps=10, seconds=0.2,
+        warmup=2,
+    )  # fmt: skip
+    frame = av.VideoFrame.from_ndarray(still.yuv, format="yuv420p")
+    back = frame.to_ndarray(format="rgb24").astype(float)
+    assert back.shape == still.rgb.shape
+
+    def blocks(image: np.ndarray) -> np.ndarray:  # 2x2 means: what 4:2:0 chroma keeps
+        return image.reshape(48, 2, 64, 2, 3).mean(axis=(1, 3))
+
+    assert np.abs(blocks(back) - blocks(still.rgb.astype(float))).mean() < 4.0
+    assert still.rgb.mean() > 5  # a picture, not black
