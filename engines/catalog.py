@@ -5,11 +5,17 @@ A preset file holds one table per preset::
     [medusa]
     engine = "gray_scott"
     title = "GS Medusa"
+    notes = "Thin rainbow maze ring on black, hollow middle."
+    seed = { kind = "dense", density = 0.45 }
     [medusa.params]
     "gray_scott.feed" = 0.030
+    "flow.bubble" = 0.5
 
-Every parameter name is checked against the declarations of the engines and the
-colour stage, every value against its range, at load time.
+Every parameter name is checked against the declarations of the engines, the organism
+(flows, colour, life support) and the host (``engine.speed``), every value against its
+range, at load time. A preset is *complete* when applied: :func:`preset_values` fills
+every organism parameter it does not name with its default, so switching presets always
+lands on the same picture whatever was played before.
 """
 
 from __future__ import annotations
@@ -23,15 +29,33 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from engines.base import Engine, ParamDecl
+from engines.base import ParamDecl
 from engines.color import COLOR_PARAMS
-from engines.gray_scott import GrayScott
+from engines.flow import FLOW_PARAMS
+from engines.organism import ORGANISM_PARAMS
+from engines.registry import ENGINES
+from engines.seeds import SEED_KINDS, SeedSpec
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
-ENGINES: dict[str, type[Engine]] = {cls.name: cls for cls in (GrayScott,)}
+PRESET_KEYS = frozenset({"engine", "title", "params", "notes", "seed"})
+SEED_KEYS = frozenset({"kind", "density", "size"})
 
-PRESET_KEYS = frozenset({"engine", "title", "params", "notes"})
+#: Parameters the host owns (declared by the app, not by engines) that presets may set.
+HOST_PARAMS = (ParamDecl("engine.speed", 1.0, 0.0, 4.0, doc="Simulation speed."),)
+
+__all__ = [
+    "ENGINES",
+    "HOST_PARAMS",
+    "Preset",
+    "PresetError",
+    "all_params",
+    "get_preset",
+    "load_preset_file",
+    "organism_params",
+    "preset_values",
+    "presets",
+]
 
 
 class PresetError(ValueError):
@@ -46,11 +70,17 @@ class Preset:
     params: Mapping[str, Any] = field(default_factory=dict)
     notes: str = ""
     file: Path | None = None
+    seed: SeedSpec = field(default_factory=SeedSpec)
+
+
+def organism_params() -> tuple[ParamDecl, ...]:
+    """Parameters every engine shares: colour, flows, life support."""
+    return (*COLOR_PARAMS, *FLOW_PARAMS, *ORGANISM_PARAMS)
 
 
 def all_params() -> tuple[ParamDecl, ...]:
-    """Every parameter the engines and the colour stage declare."""
-    decls: list[ParamDecl] = list(COLOR_PARAMS)
+    """Every parameter the engines and the organism around them declare."""
+    decls: list[ParamDecl] = list(organism_params())
     for cls in ENGINES.values():
         decls.extend(cls.params)
     return tuple(decls)
@@ -73,12 +103,32 @@ def _check_value(decl: ParamDecl, value: Any, where: str) -> Any:
     return float(value)
 
 
+def _seed(table: Any, engine: str, where: str) -> SeedSpec:
+    if table is None:
+        return ENGINES[engine].default_seed
+    if not isinstance(table, dict):
+        raise PresetError(f'{where}: seed must be a table like {{ kind = "blobs" }}')
+    for unknown in set(table) - SEED_KEYS:
+        raise PresetError(f"{where}: unknown key '{unknown}'{_suggest(unknown, sorted(SEED_KEYS))}")
+    default = ENGINES[engine].default_seed
+    kind = table.get("kind", default.kind)
+    if kind not in SEED_KINDS:
+        raise PresetError(f"{where}.kind: '{kind}' is not one of {', '.join(SEED_KINDS)}")
+    numbers = {}
+    for name in ("density", "size"):
+        value = table.get(name, getattr(default, name))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise PresetError(f"{where}.{name}: expected a number in 0..1, got {value!r}")
+        numbers[name] = float(value)
+    return SeedSpec(kind, numbers["density"], numbers["size"])
+
+
 def load_preset_file(path: Path) -> dict[str, Preset]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise PresetError(f"{path}: not valid TOML: {exc}") from None
-    decls = {d.name: d for d in all_params()}
+    shared = {d.name: d for d in (*organism_params(), *HOST_PARAMS)}
     presets: dict[str, Preset] = {}
     for key, table in data.items():
         where = f"{path}: [{key}]"
@@ -93,13 +143,15 @@ def load_preset_file(path: Path) -> dict[str, Preset]:
             raise PresetError(
                 f"{where}: unknown engine {engine!r}{_suggest(str(engine), list(ENGINES))}"
             )
+        decls = {**shared, **{d.name: d for d in ENGINES[engine].params}}
         params: dict[str, Any] = {}
         for name, value in table.get("params", {}).items():
             decl = decls.get(name)
             if decl is None:
-                raise PresetError(
-                    f"{where}.params: unknown parameter '{name}'{_suggest(name, list(decls))}"
-                )
+                others = {d.name for d in all_params()} - set(decls)
+                why = " (it belongs to another engine)" if name in others else ""
+                hint = why or _suggest(name, list(decls))
+                raise PresetError(f"{where}.params: unknown parameter '{name}'{hint}")
             params[name] = _check_value(decl, value, f"{where}.params.{name}")
         presets[key] = Preset(
             key=key,
@@ -108,13 +160,14 @@ def load_preset_file(path: Path) -> dict[str, Preset]:
             params=MappingProxyType(params),
             notes=str(table.get("notes", "")),
             file=path,
+            seed=_seed(table.get("seed"), engine, f"{where}.seed"),
         )
     return presets
 
 
 @cache
 def presets() -> Mapping[str, Preset]:
-    """All built-in presets by key (loaded once)."""
+    """All built-in presets by key (loaded once), in file then definition order."""
     found: dict[str, Preset] = {}
     for path in sorted(PRESET_DIR.glob("*.toml")):
         for key, preset in load_preset_file(path).items():
@@ -129,3 +182,17 @@ def get_preset(key: str) -> Preset:
     if key not in table:
         raise PresetError(f"unknown preset '{key}'{_suggest(key, list(table))}")
     return table[key]
+
+
+def preset_values(key: str) -> dict[str, Any]:
+    """Everything a preset sets when applied: its params over the organism's defaults.
+
+    Includes the defaults of its own engine's parameters and of every organism
+    parameter (flows, colour, life support) and ``engine.speed``, so a preset is a
+    complete scene. Other engines' parameters are left alone.
+    """
+    preset = get_preset(key)
+    values: dict[str, Any] = {d.name: d.default for d in (*organism_params(), *HOST_PARAMS)}
+    values.update(ENGINES[preset.engine].defaults())
+    values.update(preset.params)
+    return values

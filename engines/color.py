@@ -1,57 +1,278 @@
-"""Colour: cosine palettes (a + b*cos(2*pi*(c*t + d))) folded into small lookup tables."""
+"""Colour: from a density field to RGB and I420 frames at the stream size.
+
+Per frame (ca-prototype.md section 4, with its bugs fixed):
+
+1. optional *thickness*: a soft dilation of the density (max-pool, blur, upsample);
+2. signals: density ``d``, edges ``|grad d|`` and velocity ``|d - d_prev|``, each
+   normalised by a running maximum (fast attack, 0.5% per frame release: no strobing);
+3. colour coordinate ``t = w_d d + w_v vel + w_e edges + zones * Z(x)`` (Z: spatial colour
+   zones) and opacity ``a = d / d_max``; a *glow* (bloom) is added to the opacity from a
+   blur pyramid (five halvings, bilinear upsampling: no blocky halos);
+4. ``t`` and ``a`` are resampled to the stream size (cover + crop, antialiased);
+5. one gather from the palette tables gives RGB, and the same index gives the Y, U and
+   V planes (the stream converts nothing).
+
+Palette, hue, tint, brightness and the master fade live in the tables (rebuilt when one
+of them changes), so they cost nothing per pixel. On CuPy steps 2, 3 and 5 are fused
+kernels (``engines/gpu.py``), the running maxima stay on the device (no sync).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import numpy
+from engines import gpu
+from engines.base import Look, ParamDecl
+from engines.fft import Spectral
+from engines.frame import Fit, Upsample
+from engines.kernels import scale
+from engines.palette import A_LEVELS, PALETTES, T_LEVELS, T_MAX, T_MIN, TableKey, Tables, zone_field
+from engines.xp import Backend
 
-from engines.base import ParamDecl
-
-#: The prototype's named palettes: (a, b, c, d) per RGB channel.
-PALETTES: dict[str, tuple[tuple[float, float, float], ...]] = {
-    "oil_slick": ((0.50, 0.50, 0.50), (0.50, 0.50, 0.50), (2.0, 2.0, 2.0), (0.00, 0.33, 0.67)),
-    "cuttlefish": ((0.50, 0.50, 0.50), (0.50, 0.50, 0.50), (2.5, 1.8, 2.2), (0.00, 0.25, 0.55)),
-    "bioluminescent": ((0.45, 0.52, 0.55), (0.50, 0.45, 0.42), (2.2, 1.6, 2.0), (0.08, 0.30, 0.55)),
-    "deep_coral": ((0.52, 0.45, 0.48), (0.48, 0.42, 0.45), (2.0, 2.5, 1.8), (0.00, 0.28, 0.55)),
-}
-
-
-def palette_rgb(palette: str, t: numpy.ndarray, hue: float = 0.0) -> numpy.ndarray:
-    """Evaluate a palette at ``t`` (any shape) -> ``t.shape + (3,)`` floats in [0, 1]."""
-    a, b, c, d = (numpy.asarray(v, dtype=numpy.float32) for v in PALETTES[palette])
-    phase = 2 * numpy.pi * (c * t[..., None] + d + hue)
-    return numpy.clip(a + b * numpy.cos(phase), 0.0, 1.0)
-
-
-class DensityLut:
-    """A 256-entry RGB table over density: colour by palette, opacity ``v ** 0.85``.
-
-    Rebuilt only when palette, hue or brightness change (about 0.1 ms), so colouring a
-    frame is a single gather.
-    """
-
-    def __init__(self, xp: Any) -> None:
-        self.xp = xp
-        self._key: tuple[str, float, float] | None = None
-        self.table: Any = None
-
-    def get(self, palette: str, hue: float, brightness: float) -> Any:
-        key = (palette, round(float(hue), 4), round(float(brightness), 3))
-        if key != self._key:
-            v = numpy.linspace(0.0, 1.0, 256, dtype=numpy.float32)
-            rgb = palette_rgb(palette, v, key[1]) * (v**0.85)[:, None] * key[2]
-            table = numpy.clip(rgb * 255.0 + 0.5, 0, 255).astype(numpy.uint8)
-            self.table = self.xp.asarray(table)
-            self._key = key
-        return self.table
-
-
-#: Render parameters shared by every engine (safe to jump: they only touch the colour table).
 COLOR_PARAMS = (
     ParamDecl(
         "color.palette", "oil_slick", kind="enum", choices=tuple(PALETTES), doc="Cosine palette."
     ),
     ParamDecl("color.hue", 0.0, 0.0, 1.0, doc="Rotates the palette (wraps around seamlessly)."),
+    ParamDecl("color.drift", 1.0, 0.0, 4.0, doc="Speed of the slow automatic hue drift."),
     ParamDecl("color.brightness", 1.0, 0.1, 3.0, doc="Overall gain of the colour table."),
+    ParamDecl("color.tint_r", 1.0, 0.0, 2.0, doc="Red multiplier."),
+    ParamDecl("color.tint_g", 1.0, 0.0, 2.0, doc="Green multiplier."),
+    ParamDecl("color.tint_b", 1.0, 0.0, 2.0, doc="Blue multiplier."),
+    ParamDecl(
+        "color.thickness", 0.0, 0.0, 20.0, unit=" cells", doc="Soft dilation of the structures."
+    ),
+    ParamDecl("color.bloom", 1.0, 0.0, 3.0, doc="Glow, relative to the engine's own."),
+    ParamDecl("color.zones", 1.0, 0.0, 2.0, doc="Strength of the spatial colour zones."),
 )
+
+RELEASE = 0.995
+"""Running maxima decay by 0.5% per frame (fast attack, slow release)."""
+GLOW_LEVELS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """One coloured frame on the device: RGB for previews, I420 for the stream."""
+
+    rgb: Any
+    """``(height, width, 3)`` uint8."""
+    yuv: Any
+    """``(height * 3 // 2, width)`` uint8: Y, then U, then V (yuv420p as PyAV lays it out)."""
+    packed: Any = None
+    """On CuPy, both in one buffer so the host copy is a single transfer."""
+
+
+def _f(params: Mapping[str, Any], name: str, default: float) -> float:
+    return float(params.get(name, default))
+
+
+def down2(xp: Any, x: Any) -> Any:
+    m = x.shape[0] // 2
+    return x.reshape(m, 2, m, 2).mean(axis=(1, 3), dtype=xp.float32)
+
+
+def up2(xp: Any, x: Any) -> Any:
+    """Bilinear x2 upsampling on the torus (cell centres stay aligned)."""
+    for axis in (0, 1):
+        near = 0.75 * x
+        before = near + 0.25 * xp.roll(x, 1, axis)
+        after = near + 0.25 * xp.roll(x, -1, axis)
+        x = xp.stack([before, after], axis=axis + 1)
+        shape = list(before.shape)
+        shape[axis] *= 2
+        x = x.reshape(shape)
+    return x.astype(xp.float32, copy=False)
+
+
+class Colourist:
+    """Turns one organism's density into pictures (keeps the state signals need)."""
+
+    def __init__(self, backend: Backend, n: int, seed: int, look: Look) -> None:
+        self.backend = backend
+        self.xp = xp = backend.xp
+        self.n = int(n)
+        self.look = look
+        self.zones = xp.asarray(zone_field(self.n, seed))
+        f32 = xp.float32
+        self.prev: Any = None
+        self._e = xp.empty((n, n), dtype=f32)
+        self._v = xp.empty((n, n), dtype=f32)
+        self._t = xp.empty((n, n), dtype=f32)
+        self._a = xp.empty((n, n), dtype=f32)
+        self._tmp = xp.empty((n, n), dtype=f32)
+        self._thick = xp.empty((n, n), dtype=f32)
+        self.maxima: Any = None
+        self.tables = Tables(xp)
+        self._fits: dict[tuple[int, int], Fit] = {}
+        self._up4: Upsample | None = None
+        self._thick_blur: tuple[float, Spectral, Any, Upsample] | None = None
+
+    # --- signals --------------------------------------------------------------------------
+    def _thicken(self, d: Any, amount: float) -> Any:
+        """A soft dilation: max over 4x4 blocks, a Gaussian blur at that quarter size
+        (spectral: one small FFT pair), upsampled, and the max of that and ``d``."""
+        xp, n = self.xp, self.n
+        if n % 4:
+            return d
+        m = n // 4
+        rows = xp.maximum(xp.maximum(d[0::4], d[1::4]), xp.maximum(d[2::4], d[3::4]))
+        pooled = xp.maximum(
+            xp.maximum(rows[:, 0::4], rows[:, 1::4]), xp.maximum(rows[:, 2::4], rows[:, 3::4])
+        )
+        sigma = round(max(0.5, amount * scale(n) / 4), 2)
+        if self._thick_blur is None or self._thick_blur[0] != sigma:
+            fft = Spectral(self.backend, m)
+            self._thick_blur = (sigma, fft, fft.gaussian(sigma), Upsample(xp, m, n))
+        _, fft, gaussian, upsample = self._thick_blur
+        blurred = fft.inverse(fft.forward(pooled) * gaussian)
+        out = self._thick
+        xp.maximum(d, upsample(blurred), out=out)
+        return out
+
+    def _signals(self, d: Any, zones: float) -> tuple[Any, Any]:
+        """Colour coordinate ``t`` and opacity ``a`` at world size."""
+        xp = self.xp
+        wd, wv, we = self.look.weights
+        if self.prev is None:
+            self.prev = d.copy()
+            self.maxima = xp.zeros(3, dtype=xp.float32) if self.backend.is_gpu else [0.0] * 3
+        if self.backend.is_gpu:
+            gpu.colour_signals(d, self.prev, self._e, self._v)
+            peaks = xp.stack([d.max(), self._v.max(), self._e.max()])
+            self.maxima = xp.maximum(peaks, self.maxima * RELEASE)
+            gpu.colour_coordinates(
+                d,
+                self._v,
+                self._e,
+                self.zones,
+                self.maxima,
+                (wd, wv, we),
+                zones,
+                self._t,
+                self._a,
+            )
+            return self._t, self._a
+        e, v, tmp, t, a = self._e, self._v, self._tmp, self._t, self._a
+        xp.subtract(d[:, 2:], d[:, :-2], out=tmp[:, 1:-1])
+        xp.subtract(d[:, 1], d[:, -1], out=tmp[:, 0])
+        xp.subtract(d[:, 0], d[:, -2], out=tmp[:, -1])
+        xp.square(tmp, out=e)
+        xp.subtract(d[2:], d[:-2], out=tmp[1:-1])
+        xp.subtract(d[1], d[-1], out=tmp[0])
+        xp.subtract(d[0], d[-2], out=tmp[-1])
+        xp.square(tmp, out=tmp)
+        e += tmp
+        xp.sqrt(e, out=e)
+        xp.subtract(d, self.prev, out=v)
+        xp.abs(v, out=v)
+        self.prev[...] = d
+        peaks = (float(d.max()), float(v.max()), float(e.max()))
+        self.maxima = [max(p, RELEASE * m) for p, m in zip(peaks, self.maxima, strict=True)]
+        dmax, vmax, emax = (max(m, 0.05) for m in self.maxima)
+        xp.multiply(d, wd / dmax, out=t)
+        v *= wv / vmax
+        t += v
+        e *= we / emax
+        t += e
+        if zones:
+            xp.multiply(self.zones, zones, out=tmp)
+            t += tmp
+        xp.multiply(d, 1.0 / dmax, out=a)
+        xp.minimum(a, 1.0, out=a)
+        return t, a
+
+    def _glow(self, a: Any) -> Any:
+        """A wide, soft glow of ``a``: the mean of pyramid levels 2..5, upsampled.
+
+        The pyramid halves with 2x2 means; levels are summed back up with bilinear x2
+        steps at low resolution, and only the last x4 upsampling touches full-size
+        arrays (a separable bilinear resize with precomputed taps).
+        """
+        xp, n = self.xp, self.n
+        if n % 32 or n < 64:
+            return None
+        quarter = a[0::2] + a[1::2]
+        quarter = quarter[:, 0::2] + quarter[:, 1::2]  # 4 x the mean at n/2
+        quarter = quarter[0::2] + quarter[1::2]
+        quarter = quarter[:, 0::2] + quarter[:, 1::2]
+        quarter *= 1.0 / 16.0  # level 2: the mean over 4x4 blocks
+        levels = [quarter]
+        for _ in range(GLOW_LEVELS - 2):
+            levels.append(down2(xp, levels[-1]))
+        acc = levels[-1]
+        for level in reversed(levels[:-1]):
+            acc = up2(xp, acc) + level
+        acc *= 1.0 / len(levels)
+        if self._up4 is None:
+            self._up4 = Upsample(xp, n // 4, n)
+        return self._up4(acc)
+
+    # --- the frame ------------------------------------------------------------------------
+    def table_key(self, params: Mapping[str, Any], hue_phase: float) -> TableKey:
+        hue = (_f(params, "color.hue", 0.0) + hue_phase) % 1.0
+        gain = _f(params, "color.brightness", 1.0) * _f(params, "master.fade", 1.0)
+        tint = tuple(round(_f(params, f"color.tint_{c}", 1.0), 2) for c in "rgb")
+        return TableKey(
+            str(params.get("color.palette", "oil_slick")),
+            round(hue * 1024) / 1024,
+            tint,  # type: ignore[arg-type]
+            round(max(gain, 0.0), 3),
+        )
+
+    def render(
+        self,
+        density: Any,
+        params: Mapping[str, Any],
+        width: int,
+        height: int,
+        hue_phase: float = 0.0,
+    ) -> Picture:
+        xp = self.xp
+        thickness = _f(params, "color.thickness", 0.0)
+        d = self._thicken(density, thickness) if thickness > 0.5 else density
+        t, a = self._signals(d, _f(params, "color.zones", 1.0) * self.look.zones)
+        bloom = self.look.bloom * _f(params, "color.bloom", 1.0)
+        if bloom > 0.01:
+            glow = self._glow(a)
+            if glow is not None:
+                glow *= bloom
+                a += glow
+                xp.minimum(a, 1.0, out=a)
+        fit = self._fits.get((width, height))
+        if fit is None:
+            fit = self._fits[(width, height)] = Fit(xp, self.n, width, height)
+        t, a = fit(t), fit(a)
+        tables = self.tables.get(self.table_key(params, hue_phase))
+        if self.backend.is_gpu:
+            return gpu.compose(t, a, tables, width, height)
+        return self._compose_cpu(t, a, tables, width, height)
+
+    def _compose_cpu(self, t: Any, a: Any, tables: Tables, width: int, height: int) -> Picture:
+        xp = self.xp
+        index = t - T_MIN
+        index *= (T_LEVELS - 1) / (T_MAX - T_MIN)
+        xp.clip(index, 0, T_LEVELS - 1, out=index)
+        xp.floor(index, out=index)
+        index *= A_LEVELS
+        opacity = a * (A_LEVELS - 1)
+        opacity += 0.5
+        index += opacity  # integer part: t level * A_LEVELS + rounded opacity level
+        ti = index.astype(xp.intp)
+        rgb = xp.take(tables.rgb, ti, axis=0)
+        yuv = xp.empty((height * 3 // 2, width), dtype=xp.uint8)
+        xp.take(tables.y, ti, out=yuv[:height])
+        # Chroma: the mean of the 2x2 block's table entries, U and V packed in one uint32
+        # (16 bits each, so four can be summed without carrying into each other).
+        uv = xp.take(tables.uv, ti[0::2, 0::2])
+        for corner in (ti[1::2, 0::2], ti[0::2, 1::2], ti[1::2, 1::2]):
+            uv += xp.take(tables.uv, corner)
+        uv += 0x00020002
+        uv >>= 2
+        quarter = height * width // 4
+        chroma = yuv[height:].reshape(-1)
+        chroma[:quarter] = (uv & 0xFF).reshape(-1)
+        chroma[quarter:] = (uv >> 16).reshape(-1)
+        return Picture(rgb, yuv)

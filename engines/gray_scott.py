@@ -20,13 +20,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from engines.base import Engine, ParamDecl
-from engines.color import DensityLut
-from engines.frame import fit
-from engines.xp import Backend
+from engines import gpu, seeds
+from engines.base import Breath, Engine, Look, ParamDecl
+from engines.kernels import REFERENCE_WORLD
+from engines.seeds import SeedSpec
 
-REFERENCE_WORLD = 512
-STABLE_D = 1.0  # explicit Euler with this stencil is stable up to D*dt ~ 1.25; keep margin
+STABLE_D = 1.0  # explicit Euler with this stencil is stable up to D*dt = 1.25; keep margin
 
 
 class GrayScott(Engine):
@@ -56,37 +55,39 @@ class GrayScott(Engine):
             "gray_scott.dv", 0.105, 0.03, 0.15, role="rule", doc="Diffusion of V (at a 512 world)."
         ),
     )
+    look = Look(weights=(0.40, 0.30, 0.30), bloom=0.0, hue_drift=1 / 5)
+    breathing = (Breath("gray_scott.feed", 0.002, 0.033, relative=False),)
+    default_seed = SeedSpec("dense", 0.45)
 
-    def __init__(self, backend: Backend, world: int, seed: int = 0) -> None:
-        super().__init__(backend, world, seed)
+    def allocate(self) -> None:
         xp, n = self.xp, self.world
         f32 = xp.float32
         self.u = xp.ones((n, n), dtype=f32)
         self.v = xp.zeros((n, n), dtype=f32)
+        self._u2 = xp.empty((n, n), dtype=f32)
+        self._v2 = xp.empty((n, n), dtype=f32)
         self._pad = xp.empty((n + 2, n + 2), dtype=f32)
         self._rows = xp.empty((n + 2, n), dtype=f32)
         self._lap_u = xp.empty((n, n), dtype=f32)
         self._lap_v = xp.empty((n, n), dtype=f32)
         self._uvv = xp.empty((n, n), dtype=f32)
         self._tmp = xp.empty((n, n), dtype=f32)
+        self._picture_field = xp.zeros((n, n), dtype=f32)
         coords = (xp.arange(n, dtype=f32) + 0.5) / n * 2 - 1
         self._radius = xp.sqrt(coords[:, None] ** 2 + coords[None, :] ** 2).astype(f32)
         ramp = xp.clip((self._radius - 0.40) / 0.30, 0.0, 1.0)
         self._feed_mask = (1.0 + 4.0 * ramp).astype(f32)
-        self._lut = DensityLut(xp)
-        self.reset(seed)
 
-    def reset(self, seed: int | None = None) -> None:
-        """The prototype's ``dense`` seed: a noisy disc of V with a soft (super-Gaussian) edge."""
-        if seed is not None:
-            self.seed = int(seed)
-        xp = self.xp
-        rng = xp.random.default_rng(self.seed)
-        noise = rng.random((self.world, self.world), dtype=xp.float32)
-        edge = xp.exp(-((self._radius / 0.30) ** 6)).astype(xp.float32)
-        self.v[...] = xp.where(noise > 0.55, noise, 0.0) * 0.5 * edge
+    def initial(self, spec: SeedSpec, rng: Any) -> Any:
+        """V: by default the prototype's ``dense`` seed, a noisy super-Gaussian disc."""
+        n = self.world
+        if spec.kind == "blobs":
+            return seeds.blobs(rng, n, count=6, radius=spec.size or 0.06, scatter=0.12) * 0.5
+        return seeds.sparse_disc(rng, n, radius=spec.size or 0.15, keep=spec.density) * 0.5
+
+    def load(self, host: Any) -> None:
+        self.v[...] = self.xp.asarray(host)
         self.u[...] = 1.0 - self.v
-        self.generation = 0
 
     def _laplacian(self, a: Any, out: Any) -> Any:
         """9-point Laplacian with periodic wrap, written into ``out``.
@@ -114,8 +115,7 @@ class GrayScott(Engine):
         out -= box
         return out
 
-    def step(self, params: Mapping[str, Any], dt: float = 1.0) -> None:
-        xp = self.xp
+    def advance(self, params: Mapping[str, Any]) -> None:
         scale = max(1.0, self.world / REFERENCE_WORLD) ** 2
         du = float(params.get("gray_scott.du", 0.21)) * scale
         dv = float(params.get("gray_scott.dv", 0.105)) * scale
@@ -123,50 +123,59 @@ class GrayScott(Engine):
         kill = float(params.get("gray_scott.kill", 0.058))
         splits = max(1, math.ceil(max(du, dv) / STABLE_D))
         h = 1.0 / splits
-        u, v, uvv, tmp = self.u, self.v, self._uvv, self._tmp
         for _ in range(2 * splits):
-            lap_u = self._laplacian(u, self._lap_u)
-            lap_v = self._laplacian(v, self._lap_v)
-            xp.multiply(v, v, out=uvv)
-            uvv *= u
-            # U += h*(Du*lapU - UVV + F*(1-U))
-            xp.subtract(1.0, u, out=tmp)
-            tmp *= self._feed_mask
-            tmp *= feed
-            tmp -= uvv
-            lap_u *= du
-            tmp += lap_u
-            tmp *= h
-            u += tmp
-            # V += h*(Dv*lapV + UVV - (F+k)*V)
-            xp.multiply(self._feed_mask, feed, out=tmp)
-            tmp += kill
-            tmp *= v
-            xp.subtract(uvv, tmp, out=tmp)
-            lap_v *= dv
-            tmp += lap_v
-            tmp *= h
-            v += tmp
-            xp.clip(u, 0.0, 1.0, out=u)
-            xp.clip(v, 0.0, 1.0, out=v)
-        self.generation += 1
+            if self.backend.is_gpu:
+                gpu.gray_scott_substep(
+                    self.u, self.v, self._feed_mask, feed, kill, du, dv, h, self._u2, self._v2
+                )
+                self.u, self._u2 = self._u2, self.u
+                self.v, self._v2 = self._v2, self.v
+            else:
+                self._substep_cpu(feed, kill, du, dv, h)
 
-    def render(self, params: Mapping[str, Any], width: int, height: int) -> Any:
+    def _substep_cpu(self, feed: float, kill: float, du: float, dv: float, h: float) -> None:
         xp = self.xp
-        brightness = float(params.get("color.brightness", 1.0)) * float(
-            params.get("master.fade", 1.0)
-        )
-        lut = self._lut.get(
-            str(params.get("color.palette", "oil_slick")),
-            float(params.get("color.hue", 0.0)),
-            brightness,
-        )
-        level = self._tmp
-        xp.subtract(self.v, 0.015, out=level)
-        level *= 3.5 * 255.0
-        xp.clip(level, 0.0, 255.0, out=level)
-        rgb = lut[level.astype(xp.uint8)]
-        return fit(xp, rgb, width, height)
+        u, v, uvv, tmp = self.u, self.v, self._uvv, self._tmp
+        lap_u = self._laplacian(u, self._lap_u)
+        lap_v = self._laplacian(v, self._lap_v)
+        xp.multiply(v, v, out=uvv)
+        uvv *= u
+        # U += h*(Du*lapU - UVV + F*(1-U))
+        xp.subtract(1.0, u, out=tmp)
+        tmp *= self._feed_mask
+        tmp *= feed
+        tmp -= uvv
+        lap_u *= du
+        tmp += lap_u
+        tmp *= h
+        u += tmp
+        # V += h*(Dv*lapV + UVV - (F+k)*V)
+        xp.multiply(self._feed_mask, feed, out=tmp)
+        tmp += kill
+        tmp *= v
+        xp.subtract(uvv, tmp, out=tmp)
+        lap_v *= dv
+        tmp += lap_v
+        tmp *= h
+        v += tmp
+        xp.clip(u, 0.0, 1.0, out=u)
+        xp.clip(v, 0.0, 1.0, out=v)
 
-    def coverage(self) -> float:
-        return float((self.v > 0.05).mean())
+    def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
+        """A small noisy disc of V (the dense seed in miniature)."""
+        size = max(8, int(0.12 * self.world)) | 1
+        return seeds.sparse_disc(rng, size, radius=0.3, keep=0.45) * 0.5
+
+    def density(self) -> Any:
+        """The prototype's pre-curve: a dead zone, then gain, for a pure black background."""
+        xp, out = self.xp, self._picture_field
+        xp.subtract(self.v, 0.015, out=out)
+        out *= 3.5
+        xp.clip(out, 0.0, 1.0, out=out)
+        return out
+
+    def measured(self) -> Any:
+        return self.v
+
+    def fields(self) -> list[Any]:
+        return [self.u, self.v]

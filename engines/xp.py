@@ -23,11 +23,24 @@ class Backend:
     xp: ModuleType
     name: Literal["numpy", "cupy"]
     reason: str
-    _pinned: dict[tuple[tuple[int, ...], str], Any] = field(default_factory=dict, repr=False)
+    _pinned_buffers: dict[tuple[tuple[int, ...], str], Any] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def is_gpu(self) -> bool:
         return self.name == "cupy"
+
+    def _pinned(self, shape: tuple[int, ...], dtype: Any) -> numpy.ndarray:
+        """A reused page-locked host buffer (fast, asynchronous-capable transfers)."""
+        key = (tuple(shape), str(dtype))
+        pinned = self._pinned_buffers.get(key)
+        if pinned is None:
+            import cupyx
+
+            pinned = cupyx.empty_pinned(shape, dtype)
+            self._pinned_buffers[key] = pinned
+        return pinned
 
     def to_host(self, array: Any) -> numpy.ndarray:
         """Copy a device array to host memory (a no-op view for NumPy).
@@ -38,22 +51,68 @@ class Backend:
         """
         if self.name == "numpy":
             return array
-        key = (tuple(array.shape), str(array.dtype))
-        pinned = self._pinned.get(key)
-        if pinned is None:
-            import cupy
-
-            mem = cupy.cuda.alloc_pinned_memory(array.nbytes)
-            pinned = numpy.frombuffer(mem, array.dtype, array.size).reshape(array.shape)
-            self._pinned[key] = pinned
+        pinned = self._pinned(array.shape, array.dtype)
         array.get(out=pinned)
         return pinned.copy()
+
+    def to_host_many(self, packed: Any, parts: list[tuple[int, tuple[int, ...]]]) -> list[Any]:
+        """Copy one packed uint8 device buffer to the host in a single transfer, split it.
+
+        ``parts`` lists ``(byte_offset, shape)``; each returned array owns its memory (a
+        consumer may keep a frame while the next one is produced).
+        """
+        if self.name == "numpy":
+            host = packed
+        else:
+            host = self._pinned(packed.shape, packed.dtype)
+            packed.get(out=host)
+        out = []
+        for offset, shape in parts:
+            size = int(numpy.prod(shape))
+            out.append(numpy.array(host[offset : offset + size]).reshape(shape))
+        return out
+
+    def read_later(self, array: Any) -> Deferred:
+        """Start copying a small device array to the host without waiting for it.
+
+        Read it with :meth:`Deferred.value` once :meth:`Deferred.ready` says so (typically
+        one frame later), so per-frame statistics never stall the device pipeline.
+        """
+        return Deferred(self, array)
 
     def synchronize(self) -> None:
         if self.name == "cupy":
             import cupy
 
             cupy.cuda.get_current_stream().synchronize()
+
+
+class Deferred:
+    """A device->host copy in flight (immediate on NumPy)."""
+
+    def __init__(self, backend: Backend, array: Any) -> None:
+        self._event: Any = None
+        if backend.name == "numpy":
+            self._host = numpy.asarray(array)
+            return
+        import cupy
+        import cupyx
+
+        self._host = cupyx.empty_pinned(array.shape, array.dtype)
+        try:
+            array.get(out=self._host, blocking=False)
+        except TypeError:  # CuPy < 13: a stream argument makes the copy asynchronous
+            array.get(stream=cupy.cuda.get_current_stream(), out=self._host)
+        self._event = cupy.cuda.Event(block=False, disable_timing=True)
+        self._event.record()
+
+    def ready(self) -> bool:
+        return self._event is None or bool(self._event.done)
+
+    def value(self) -> numpy.ndarray:
+        if self._event is not None and not self._event.done:
+            self._event.synchronize()
+        return self._host
 
 
 def _cupy_problem() -> tuple[ModuleType | None, str]:

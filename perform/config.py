@@ -177,6 +177,9 @@ class EngineConfig(Strict):
     """Simulation clock (steps per second at speed 1), independent of the stream fps."""
     seed: int = 1
     """Seed of the organism's random generator (same seed, same organism)."""
+    warmup: float = Field(3.0, ge=0, le=60)
+    """Simulated seconds a new organism grows (on a worker thread, off the frame path)
+    before it is crossfaded in after a switch to another engine or a reseed."""
 
 
 class OscConfig(Strict):

@@ -649,6 +649,7 @@ def engine_specs(decls: Iterable[Any]) -> list[ParamSpec]:
                 structural=d.role == "structural",
                 doc=d.doc,
                 choices=tuple(d.choices),
+                integer=bool(getattr(d, "integer", False)),
             )
         )
     return specs

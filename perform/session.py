@@ -15,7 +15,15 @@ import logging
 import sys
 from typing import Any, Protocol
 
-from engines import Backend, PresetError, all_params, get_preset, presets, select_backend
+from engines import (
+    Backend,
+    PresetError,
+    all_params,
+    get_preset,
+    preset_values,
+    presets,
+    select_backend,
+)
 from perform.config import AppConfig
 from perform.errors import ConfigError, PerformError
 from perform.events import EventBus, Notice, Severity
@@ -50,7 +58,8 @@ class Session:
             raise ConfigError(f"{where}engine.preset: {exc}") from None
         self.backend = backend or select_backend(config.engine.backend)
         self.store: ParamStore = build_store(presets(), config.engine.preset, all_params())
-        self.store.set_expander("engine.preset", lambda key: get_preset(key).params)
+        # A preset is a complete scene: its parameters over the organism's defaults.
+        self.store.set_expander("engine.preset", preset_values)
         self.store.apply("engine.preset", config.engine.preset, "default")
         self.store.actions.bind(
             "reseed", lambda arg, source: self.store.apply("engine.reseed", 1, source)
@@ -69,6 +78,7 @@ class Session:
             smoothing={name: spec.smoothing for name, spec in self.store.specs.items()},
             seed=config.engine.seed,
             on_stats=self._engine_stats,
+            warmup_steps=round(config.engine.warmup * config.engine.steps_per_second),
         )
         self.components: list[Component] = []
         self._started: list[Component] = []

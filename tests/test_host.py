@@ -1,4 +1,5 @@
-"""The engine thread: clean start/stop, latest-wins mailbox, clock, freeze, reseed, errors."""
+"""The engine thread: clean start/stop, latest-wins mailbox, clock, freeze, reseed, errors,
+preset morphs within an engine, crossfades across engines, I420 frames, master fade."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from engines import numpy_backend
+from engines import numpy_backend, preset_values
 from perform.params import build_store
 from perform.render.host import EngineHost, Slew
 from perform.render.mailbox import Frame, FrameMailbox
@@ -30,7 +31,7 @@ def test_mailbox_latest_wins():
 
 
 def make_host(store, **kwargs) -> EngineHost:
-    defaults = dict(world=64, width=64, height=64, fps=50, steps_per_second=200)
+    defaults = dict(world=64, width=64, height=64, fps=50, steps_per_second=200, warmup_steps=20)
     defaults.update(kwargs)
     return EngineHost(
         lambda: store.snapshot,
@@ -44,14 +45,17 @@ def make_host(store, **kwargs) -> EngineHost:
 def store():
     from engines import all_params, presets
 
-    return build_store(presets(), "medusa", all_params())
+    store = build_store(presets(), "medusa", all_params())
+    store.set_expander("engine.preset", preset_values)
+    store.apply("engine.preset", "medusa", "default")
+    return store
 
 
 def engine_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name == "perform-engine"]
 
 
-def wait_for(predicate, timeout=5.0):
+def wait_for(predicate, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -64,49 +68,158 @@ def test_start_stop_leaves_no_thread(store):
     stats = []
     host = make_host(store, on_stats=stats.append, stats_interval=0.1)
     host.start()
+    assert wait_for(lambda: host.engine is not None)
     assert wait_for(lambda: host.mailbox.posted >= 3)
-    assert wait_for(lambda: stats)
+    assert wait_for(lambda: stats and stats[-1].engine)
     host.stop()
     assert engine_threads() == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("perform-grow")]
     frame = host.mailbox.latest()
     assert frame.rgb.shape == (64, 64, 3) and frame.rgb.dtype == np.uint8
     assert stats[-1].engine == "gray_scott" and stats[-1].steps_per_second > 0
 
 
+def test_frames_carry_i420_planes(store):
+    host = make_host(store, width=96, height=64)
+    host.start()
+    assert wait_for(lambda: host.engine is not None and host.mailbox.posted >= 3)
+    host.stop()
+    frame = host.mailbox.latest()
+    assert frame.rgb.shape == (64, 96, 3)
+    assert frame.yuv420p is not None and frame.yuv420p.shape == (96, 96)
+    assert frame.yuv420p.dtype == np.uint8
+
+
+def test_black_frames_flow_before_the_first_organism_is_ready(store):
+    host = make_host(store, warmup_steps=2_000_000)  # the first organism never finishes
+    host.start()
+    assert wait_for(lambda: host.mailbox.posted >= 5)
+    frame = host.mailbox.latest()
+    host.stop()
+    assert host.engine is None
+    assert frame.rgb.max() == 0 and set(np.unique(frame.yuv420p[:64])) == {16}
+
+
 def test_fixed_sim_clock_is_decoupled_from_fps(store):
     host = make_host(store, steps_per_second=100, fps=10)
     host.start()
+    assert wait_for(lambda: host.engine is not None)
+    steps0, frames0, t0 = host.total_steps, host.mailbox.posted, time.perf_counter()
     time.sleep(1.0)
+    steps, frames = host.total_steps - steps0, host.mailbox.posted - frames0
+    elapsed = time.perf_counter() - t0
     host.stop()
-    # ~100 steps and ~10 frames in a second, whatever the frame rate.
-    assert 60 <= host.total_steps <= 120
-    assert 6 <= host.mailbox.posted <= 13
+    # ~100 steps and ~10 frames a second, whatever the frame rate.
+    assert 60 <= steps / elapsed <= 120
+    assert 6 <= frames / elapsed <= 13
 
 
 def test_freeze_holds_the_simulation_but_keeps_frames(store):
     store.apply("engine.freeze", "on", "tui")
     host = make_host(store)
     host.start()
-    assert wait_for(lambda: host.mailbox.posted >= 5)
+    assert wait_for(lambda: host.engine is not None)
+    posted = host.mailbox.posted
+    assert wait_for(lambda: host.mailbox.posted >= posted + 5)
     host.stop()
     assert host.total_steps == 0
 
 
-def test_reseed_trigger_resets_the_world(store):
+def test_master_fade_zero_is_black(store):
+    store.apply("master.fade", 0.0, "tui")
     host = make_host(store)
     host.start()
-    assert wait_for(lambda: host.total_steps > 100)
-    generation = host.engine.generation
+    assert wait_for(lambda: host.engine is not None)
+    posted = host.mailbox.posted
+    assert wait_for(lambda: host.mailbox.posted >= posted + 3)
+    frame = host.mailbox.latest()
+    host.stop()
+    assert frame.rgb.max() == 0
+
+
+def test_reseed_grows_a_new_organism_and_crossfades_to_it(store):
+    store.apply("engine.crossfade", 0.2, "tui")
+    host = make_host(store)
+    host.start()
+    assert wait_for(lambda: host.engine is not None)
+    first = host.current
     store.apply("engine.reseed", 1, "tui")
-    assert wait_for(lambda: host.engine.generation < generation)
+    assert wait_for(lambda: host.current is not first)
+    assert host.current.seed == first.seed + 1 and host.current.engine == first.engine
+    assert wait_for(lambda: host.outgoing is None)  # the crossfade ended, the old one is gone
+    host.stop()
+
+
+def test_a_preset_of_the_same_engine_morphs_without_a_new_organism(store):
+    host = make_host(store)
+    host.start()
+    assert wait_for(lambda: host.engine is not None)
+    organism, switches = host.organism, host.switches
+    store.apply("engine.preset", "labyrinth", "midi")
+    time.sleep(0.5)
+    assert host.organism is organism and host.switches == switches
+    assert store.get("gray_scott.feed") == pytest.approx(0.029)
+    # the rule parameter glides there (about 2 s), it does not jump
+    assert 0.029 < host.slew.values["gray_scott.feed"] < 0.030
+    host.stop()
+
+
+def test_another_engines_preset_crossfades_without_stalling_frames(store):
+    store.apply("engine.crossfade", 0.3, "tui")
+    host = make_host(store, warmup_steps=150)
+    host.start()
+    assert wait_for(lambda: host.engine is not None)
+    gaps: list[float] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        last_seq, last_t = host.mailbox.posted, time.perf_counter()
+        while not stop.is_set():
+            if host.mailbox.posted != last_seq:
+                now = time.perf_counter()
+                gaps.append(now - last_t)
+                last_seq, last_t = host.mailbox.posted, now
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    store.apply("engine.preset", "coral", "midi")
+    assert wait_for(lambda: host.current.engine == "lenia")
+    saw_both = wait_for(lambda: host.outgoing is not None, timeout=0.2) or host.outgoing is None
+    assert wait_for(lambda: host.outgoing is None)
+    stop.set()
+    watcher.join()
+    host.stop()
+    assert saw_both
+    assert host.switches >= 2  # the first organism, then the switch
+    # frames kept coming while the new organism grew: no long hole (generous for CI)
+    assert gaps and max(gaps) < 0.5
+
+
+def test_switching_back_before_the_new_organism_is_ready_cancels_it(store):
+    host = make_host(store, warmup_steps=100_000)
+    host.start()
+    store.apply("engine.preset", "medusa", "tui")
+    # the first organism also grows with the huge warm-up: give it a short one
+    host.warmup_steps = 10
+    host._grower.cancel()
+    assert wait_for(lambda: host.engine is not None)
+    host.warmup_steps = 100_000
+    store.apply("engine.preset", "coral", "midi")
+    assert wait_for(lambda: host._grower.key is not None)
+    store.apply("engine.preset", "labyrinth", "midi")
+    assert wait_for(lambda: host._grower.key is None)
+    time.sleep(0.2)
+    assert host.current.engine == "gray_scott"
     host.stop()
 
 
 def test_an_engine_error_is_counted_and_the_show_goes_on(store, caplog):
     host = make_host(store)
     host.start()
-    assert wait_for(lambda: host.mailbox.posted >= 2)
-    real_step = host.engine.step
+    assert wait_for(lambda: host.engine is not None and host.mailbox.posted >= 2)
+    organism = host.organism
+    real_step = organism.step
     calls = {"n": 0}
 
     def flaky(params, dt):
@@ -115,7 +228,7 @@ def test_an_engine_error_is_counted_and_the_show_goes_on(store, caplog):
             raise FloatingPointError("bad step")
         real_step(params, dt)
 
-    host.engine.step = flaky
+    organism.step = flaky
     assert wait_for(lambda: host.errors == 1 and calls["n"] > 5)
     posted = host.mailbox.posted
     assert wait_for(lambda: host.mailbox.posted > posted + 2)
@@ -130,12 +243,16 @@ def test_slew_glides_towards_targets():
     out = slew.update({"a": 1.0, "b": 1.0}, 1.0)
     assert out["b"] == 1.0  # no smoothing: jumps
     assert out["a"] == pytest.approx(1 - np.exp(-1.0))
+    slew.snap({"a": 0.25})
+    assert slew.values["a"] == 0.25
 
 
 def test_frames_keep_flowing_while_the_simulation_catches_up(store):
     # An unreachable step rate with a deep catch-up budget must not starve the frames.
     host = make_host(store, steps_per_second=100_000, fps=20, max_catchup=10_000, world=128)
     host.start()
+    assert wait_for(lambda: host.engine is not None)
+    posted = host.mailbox.posted
     time.sleep(1.0)
     host.stop()
-    assert host.mailbox.posted >= 12
+    assert host.mailbox.posted - posted >= 12

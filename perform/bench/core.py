@@ -45,6 +45,9 @@ def _host_run(world: int, fps: int, seconds: float) -> dict[str, float]:
         max_catchup=1_000,
     )
     host.start()
+    deadline = time.perf_counter() + 30
+    while host.engine is None and time.perf_counter() < deadline:  # the first organism grows
+        time.sleep(0.05)
     time.sleep(0.5)
     steps0, frames0, t0 = host.total_steps, host.mailbox.posted, time.perf_counter()
     time.sleep(seconds)

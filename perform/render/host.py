@@ -1,13 +1,24 @@
 """The engine thread: a fixed simulation clock, slewed parameters, frames into the mailbox.
 
 The thread reads the store's immutable snapshot (never the store itself), advances the
-simulation at ``steps_per_second x engine.speed`` whatever the stream fps, renders a
-frame every stream period into the size-1 mailbox, and reports its statistics to the
-event loop with ``call_soon_threadsafe``. It touches nothing else that the loop owns.
+organism at ``steps_per_second x engine.speed`` whatever the stream fps, renders a frame
+every stream period into the size-1 mailbox (RGB for previews and I420 for the stream,
+both from the renderer), and reports its statistics to the event loop with
+``call_soon_threadsafe``. It touches nothing else that the loop owns.
 
-If the engine falls behind, simulated time dilates (at most ``max_catchup`` steps are
-run between two frames) instead of spiralling; an exception in a step is counted,
-logged and shown in the stats, and the show goes on with the last good frame.
+* A preset of the same engine only changes parameters: the store's ``engine.preset``
+  expander writes them and the slew glides them (rule parameters over about 2 s), so
+  the organism morphs without a reseed or a stall.
+* A preset of another engine, or ``engine.reseed``, grows a new organism on a worker
+  thread (:mod:`perform.render.switch`) while the current one keeps running, then
+  crossfades the two over ``engine.crossfade`` seconds. Until the first organism is
+  ready the host posts black frames.
+* ``master.fade`` scales the palette tables (0 is black); ``engine.freeze`` holds the
+  simulation while frames keep flowing.
+
+If the simulation falls behind, simulated time dilates (at most ``max_catchup`` steps
+between two frames) instead of spiralling; an exception in a step is counted, logged and
+shown in the stats, and the show goes on with the last good frame.
 """
 
 from __future__ import annotations
@@ -22,9 +33,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engines import ENGINES, Backend, Engine, PresetError, get_preset
+import numpy
+
+from engines import ENGINES, Backend, Engine, Organism, Picture, PresetError, get_preset
 from perform.params import Snapshot
 from perform.render.mailbox import Frame, FrameMailbox
+from perform.render.switch import Grower, Slot, blend, smoothstep
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +59,10 @@ class EngineStats:
     generation: int
     errors: int
     last_error: str | None
+    coverage: float = 0.0
+    """Living fraction of the world at the last regulation."""
+    switching: str = ""
+    """The preset being grown or crossfaded to ("" when none)."""
 
 
 class Slew:
@@ -69,10 +87,11 @@ class Slew:
             out[name] = current
         return out
 
-    def snap(self, targets: Mapping[str, Any]) -> None:
-        for name in self.taus:
+    def snap(self, targets: Mapping[str, Any], names: Any = None) -> None:
+        """Jump to the targets (all of them, or only ``names``)."""
+        for name in self.taus if names is None else names:
             value = targets.get(name)
-            if isinstance(value, int | float):
+            if name in self.taus and isinstance(value, int | float):
                 self.values[name] = float(value)
 
 
@@ -94,6 +113,7 @@ class EngineHost:
         on_stats: Callable[[EngineStats], None] | None = None,
         stats_interval: float = 0.5,
         max_catchup: int = 4,
+        warmup_steps: int = 180,
     ) -> None:
         self._snapshot = snapshot
         self.backend = backend
@@ -106,18 +126,25 @@ class EngineHost:
         self.on_stats = on_stats
         self.stats_interval = stats_interval
         self.max_catchup = max_catchup
+        self.warmup_steps = warmup_steps
         self.mailbox = FrameMailbox()
         self.slew = Slew(smoothing)
-        self.engine: Engine | None = None
+        self.current: Slot | None = None
+        self.outgoing: Slot | None = None
         self.stats: EngineStats | None = None
         self.errors = 0
         self.last_error: str | None = None
+        self.switches = 0
+        self._grower = Grower()
+        self._fade_start = 0.0
+        self._fade_seconds = 0.0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._reseed_seen = 0
+        self._reseed_seen: int | None = None
         self._seq = 0
         self._steps = 0
+        self._black: tuple[numpy.ndarray, numpy.ndarray] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
@@ -125,7 +152,6 @@ class EngineHost:
             raise RuntimeError("engine host already started")
         self._loop = loop
         self._stop.clear()
-        self._ensure_engine(self._snapshot())
         self._thread = threading.Thread(target=self._run, name="perform-engine", daemon=True)
         self._thread.start()
 
@@ -137,6 +163,8 @@ class EngineHost:
             thread.join(timeout)
             if thread.is_alive():
                 raise RuntimeError("engine thread did not stop in time")
+        self._grower.shutdown()
+        self._grower = Grower()
 
     @property
     def total_steps(self) -> int:
@@ -147,18 +175,101 @@ class EngineHost:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    # --- engine selection ---------------------------------------------------------------
-    def _ensure_engine(self, snap: Snapshot) -> Engine:
-        preset_key = str(snap.get("engine.preset", ""))
+    @property
+    def organism(self) -> Organism | None:
+        slot = self.current
+        return slot.organism if slot else None
+
+    @property
+    def engine(self) -> Engine | None:
+        """The current organism's engine (None until the first one is ready)."""
+        organism = self.organism
+        return organism.engine if organism else None
+
+    # --- organisms --------------------------------------------------------------------------
+    def _wanted(self, snap: Snapshot) -> tuple[str, str]:
+        """The preset to show and its engine (an unknown preset keeps the current one)."""
+        key = str(snap.get("engine.preset", ""))
         try:
-            engine_name = get_preset(preset_key).engine
+            return key, get_preset(key).engine
         except PresetError:
-            engine_name = self.engine.name if self.engine else next(iter(ENGINES))
-        if self.engine is None or self.engine.name != engine_name:
-            self.engine = ENGINES[engine_name](self.backend, self.world, self.seed)
-            self.slew.snap(snap)
-            self._reseed_seen = int(snap.get("engine.reseed", 0))
-        return self.engine
+            if self.current is not None:
+                return self.current.preset, self.current.engine
+            return key, next(iter(ENGINES))
+
+    def _manage(self, snap: Snapshot, now: float) -> None:
+        """Start growing a new organism when needed; swap one in when it is ready."""
+        preset, engine = self._wanted(snap)
+        reseed = int(snap.get("engine.reseed", 0))
+        if self._reseed_seen is None:
+            self._reseed_seen = reseed
+        seed = self.current.seed if self.current else self.seed
+        wanted: tuple[str, int] | None = None
+        if reseed != self._reseed_seen:
+            self._reseed_seen = reseed
+            seed += 1
+            wanted = (preset, seed)
+        elif self.current is None or engine != self.current.engine:
+            wanted = (preset, seed)
+        elif self._grower.key is not None and self._grower.key[0] != preset:
+            # Back to the current engine while another one was growing: forget that one.
+            self._grower.cancel()
+        if wanted is not None and (self._grower.key != wanted) and preset in _presets():
+            self._grower.request(
+                wanted, self.backend, preset, self.world, wanted[1], dict(snap),
+                self.warmup_steps, self.steps_per_second, size=(self.width, self.height),
+            )  # fmt: skip
+        slot = self._grower.ready()
+        if slot is None:
+            if self._grower.last_error and self._grower.last_error != self.last_error:
+                self.errors += 1
+                self.last_error = self._grower.last_error
+            return
+        names = [p.name for p in type(slot.organism.engine).params]
+        self.slew.snap(snap, names)
+        if self.outgoing is not None:
+            self.outgoing.organism.close()
+        self.outgoing, self.current = self.current, slot
+        self._fade_start = now
+        self._fade_seconds = max(0.0, float(snap.get("engine.crossfade", 2.0)))
+        self.switches += 1
+
+    def _fade(self, now: float) -> float:
+        """Crossfade progress 0..1 (1 = only the current organism is shown)."""
+        if self._fade_seconds <= 0:
+            return 1.0
+        return smoothstep((now - self._fade_start) / self._fade_seconds)
+
+    def _picture(self, params: Mapping[str, Any], now: float) -> Picture | None:
+        current = self.current
+        if current is None:
+            return None
+        new = current.organism.render(params, self.width, self.height)
+        outgoing = self.outgoing
+        if outgoing is None:
+            return new
+        x = self._fade(now)
+        if x >= 1.0:
+            outgoing.organism.close()
+            self.outgoing = None
+            return new
+        old = outgoing.organism.render(params, self.width, self.height)
+        return blend(self.backend.xp, old, new, x)
+
+    def _to_host(self, picture: Picture | None) -> tuple[numpy.ndarray, numpy.ndarray]:
+        if picture is None:
+            if self._black is None:
+                rgb = numpy.zeros((self.height, self.width, 3), numpy.uint8)
+                yuv = numpy.full((self.height * 3 // 2, self.width), 128, numpy.uint8)
+                yuv[: self.height] = 16
+                self._black = (rgb, yuv)
+            return self._black
+        if picture.packed is not None:
+            rgb, yuv = self.backend.to_host_many(
+                picture.packed, [(0, picture.rgb.shape), (picture.rgb.size, picture.yuv.shape)]
+            )
+            return rgb, yuv
+        return self.backend.to_host(picture.rgb), self.backend.to_host(picture.yuv)
 
     # --- the thread -----------------------------------------------------------------------
     def _run(self) -> None:
@@ -173,25 +284,24 @@ class EngineHost:
         window_start = last
         params: dict[str, Any] = {}
         version = 0
+        dt_sim = 1.0 / self.steps_per_second
         while not self._stop.is_set():
             now = clock()
             dt = min(now - last, 0.25)
             last = now
             try:
                 snap = self._snapshot()
-                engine = self._ensure_engine(snap)
-                reseed = int(snap.get("engine.reseed", 0))
-                if reseed != self._reseed_seen:
-                    self._reseed_seen = reseed
-                    engine.reset(engine.seed + 1)
+                self._manage(snap, now)
                 params = self.slew.update(snap, dt)
                 version = snap.version
-                if snap.get("engine.freeze") != "on":
-                    acc += dt * self.steps_per_second * float(snap.get("engine.speed", 1.0))
+                if snap.get("engine.freeze") != "on" and self.current is not None:
+                    acc += dt * self.steps_per_second * float(params.get("engine.speed", 1.0))
                     acc = min(acc, float(self.max_catchup))
                     t0 = clock()
                     while acc >= 1.0 and not self._stop.is_set():
-                        engine.step(params, 1.0 / self.steps_per_second)
+                        self.current.organism.step(params, dt_sim)
+                        if self.outgoing is not None:
+                            self.outgoing.organism.step(params, dt_sim)
                         acc -= 1.0
                         steps_window += 1
                         self._steps += 1
@@ -200,11 +310,12 @@ class EngineHost:
                     step_time += clock() - t0
                 if now >= next_frame:
                     t0 = clock()
-                    rgb = self.backend.to_host(engine.render(params, self.width, self.height))
+                    if self.current is not None:
+                        self.current.organism.regulate(params)
+                    rgb, yuv = self._to_host(self._picture(params, now))
                     self._seq += 1
-                    self.mailbox.put(
-                        Frame(rgb, self._seq, self._steps / self.steps_per_second, clock(), version)
-                    )
+                    sim_time = self.current.organism.sim_time if self.current else 0.0
+                    self.mailbox.put(Frame(rgb, self._seq, sim_time, clock(), version, yuv))
                     frame_time += clock() - t0
                     frames_window += 1
                     next_frame += frame_period
@@ -218,20 +329,12 @@ class EngineHost:
             if now >= next_stats:
                 span = max(now - window_start, 1e-9)
                 self._report(
-                    EngineStats(
-                        backend=self.backend.name,
-                        backend_reason=self.backend.reason,
-                        engine=self.engine.name if self.engine else "",
-                        preset=str(params.get("engine.preset", "")),
-                        steps_per_second=steps_window / span,
-                        frames_per_second=frames_window / span,
-                        step_ms=1e3 * step_time / max(steps_window, 1),
-                        frame_ms=1e3 * frame_time / max(frames_window, 1),
-                        generation=self.engine.generation if self.engine else 0,
-                        errors=self.errors,
-                        last_error=self.last_error,
+                    self._stats(
+                        params, steps_window / span, frames_window / span,
+                        1e3 * step_time / max(steps_window, 1),
+                        1e3 * frame_time / max(frames_window, 1),
                     )
-                )
+                )  # fmt: skip
                 steps_window = frames_window = 0
                 step_time = frame_time = 0.0
                 window_start = now
@@ -244,6 +347,26 @@ class EngineHost:
             if wait > 0:
                 self._stop.wait(wait)
 
+    def _stats(
+        self, params: Mapping[str, Any], sps: float, fps: float, step_ms: float, frame_ms: float
+    ) -> EngineStats:
+        organism = self.organism
+        return EngineStats(
+            backend=self.backend.name,
+            backend_reason=self.backend.reason,
+            engine=organism.name if organism else "",
+            preset=str(params.get("engine.preset", "")),
+            steps_per_second=sps,
+            frames_per_second=fps,
+            step_ms=step_ms,
+            frame_ms=frame_ms,
+            generation=organism.engine.generation if organism else 0,
+            errors=self.errors,
+            last_error=self.last_error,
+            coverage=organism.vitals.coverage if organism else 0.0,
+            switching=self._grower.key[0] if self._grower.key else "",
+        )
+
     def _report(self, stats: EngineStats) -> None:
         self.stats = stats
         if self.on_stats is None:
@@ -253,3 +376,9 @@ class EngineHost:
             return
         with contextlib.suppress(RuntimeError):  # loop already closed while stopping
             self._loop.call_soon_threadsafe(self.on_stats, stats)
+
+
+def _presets() -> Any:
+    from engines import presets
+
+    return presets()

@@ -77,11 +77,12 @@ async def test_params_by_native_and_normalised_address_and_every_type_tag(osc_se
     session, server, sock = osc_session
     store = session.store
     sends = [
+        # First: a preset is a whole look (it resets speed, flows and colour it does not name).
+        message("/vj/engine/preset", ("labyrinth", "s")),
         message("/vj/engine/speed", (2.5, "f")),
         message("/vj/color/hue", (0.25, "d")),
         message("/vj/norm/master/fade", (0, "i")),
         message("/vj/prompt/transition", (7, "h")),
-        message("/vj/engine/preset", ("labyrinth", "s")),
         message("/vj/color/palette", (2, "i")),
         message("/vj/engine/freeze", (True, "T")),
         message("/vj/scope/noise_scale", (False, "F")),

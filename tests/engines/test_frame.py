@@ -1,0 +1,48 @@
+"""World -> stream frame: cover and crop, never squash; antialiased downscaling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engines.frame import Fit, Upsample
+
+
+def disc(n: int) -> np.ndarray:
+    y, x = (np.indices((n, n)) + 0.5) / n
+    return (((y - 0.5) ** 2 + (x - 0.5) ** 2) < 0.2**2).astype(np.float32)
+
+
+def extent(mask: np.ndarray) -> tuple[int, int]:
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+@pytest.mark.parametrize(("width", "height"), [(832, 480), (480, 832), (512, 512), (256, 128)])
+def test_a_circle_stays_a_circle(width, height):
+    out = Fit(np, 256, width, height)(disc(256))
+    assert out.shape == (height, width)
+    h, w = extent(out > 0.5)
+    assert abs(h - w) <= 2  # not squashed
+    scale = max(width, height) / 256
+    assert h == pytest.approx(0.4 * 256 * scale, rel=0.05)
+
+
+def test_identity_when_sizes_match():
+    field = disc(64)
+    assert Fit(np, 64, 64, 64)(field) is field
+
+
+def test_downscaling_averages_instead_of_aliasing():
+    checker = (np.indices((256, 256)).sum(axis=0) % 2).astype(np.float32)
+    out = Fit(np, 256, 128, 128)(checker)
+    np.testing.assert_allclose(out, 0.5, atol=1e-6)
+
+
+def test_upsample_is_periodic_and_preserves_the_mean():
+    rng = np.random.default_rng(0)
+    small = rng.random((16, 16)).astype(np.float32)
+    big = Upsample(np, 16, 64)(small)
+    assert big.shape == (64, 64)
+    assert big.mean() == pytest.approx(small.mean(), rel=1e-4)
