@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from engines import numpy_backend
@@ -31,3 +33,21 @@ def config() -> AppConfig:
 @pytest.fixture
 def session(config: AppConfig) -> Session:
     return Session(config, backend=numpy_backend())
+
+
+@pytest.fixture(scope="session")
+def jack():
+    """One private JACK server (dummy driver) for the whole test session."""
+    from tests.jack import jack_server
+
+    with jack_server() as server:
+        yield server
+
+
+@pytest.fixture
+def controllers(jack) -> Iterator[list]:
+    """Virtual controllers made in a test are unplugged after it."""
+    made: list = []
+    yield made
+    for controller in made:
+        controller.unplug()

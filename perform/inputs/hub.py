@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING
 from perform.config import AppConfig
 from perform.errors import MappingError, PerformError
 from perform.events import EventBus
+from perform.fileio import atomic_write
 from perform.learn import Learner, Proposal
 from perform.mapping import writer
+from perform.mapping.binding import Binding
 from perform.mapping.controls import ControlEvent
 from perform.mapping.device import DeviceMapping
 from perform.mapping.load import load_mapping, merge, resolve_path
@@ -152,6 +154,24 @@ class ControlHub:
             del self.mapper.devices[device_id]
         self.mapper.replace_device(device)
         return device
+
+    def remove_binding(self, binding: Binding) -> Path:
+        """Delete a binding from its mapping file (atomically, ``.bak`` kept) and reload.
+
+        The new text is checked exactly as a load would before anything is written.
+        """
+        if binding.file is None or binding.line is None:
+            raise MappingError(f"{binding.control}: this binding is not in a file")
+        path = binding.file
+        text = writer.remove_blocks(path.read_text(encoding="utf-8"), [binding.line])
+        load_mapping(path, self.store, mappings_dir=self.mappings_dir, text=text)
+        atomic_write(path, text)
+        self.reload(binding.device, path)
+        self.notify(
+            f"{binding.control} -> {binding.describe_targets()} removed from {path}",
+            title="Mapping",
+        )
+        return path
 
     # --- learn support --------------------------------------------------------------------
     def is_builtin_osc(self, address: str) -> bool:

@@ -252,6 +252,12 @@ class OscServer:
             return False
         return ip.is_loopback or any(ip in net for net in self._allow)
 
+    @property
+    def errors(self) -> int:
+        """Packets and messages refused so far (malformed, unknown, not allowed...)."""
+        good = ("packets", "bundles", "messages", "mapped", "accepted", "applied")
+        return sum(count for kind, count in self.stats.items() if kind not in good)
+
     def _bad(self, kind: str, message: str) -> None:
         self.stats[kind] += 1
         if kind not in self._logged:

@@ -14,6 +14,7 @@ from perform.tui.bridge import Bridge
 from perform.tui.messages import Changed, NoticePosted
 from perform.tui.screens.help import HelpScreen
 from perform.tui.screens.live import LIVE_KEYS, LiveScreen
+from perform.tui.screens.mapping import MappingScreen
 from perform.tui.screens.setlist import SetlistScreen
 
 
@@ -38,6 +39,7 @@ class PerformApp(App):
             self.title = f"perform — {runner.setlist.name}"
         await self.session.start(engine=self.live)
         self.install_screen(SetlistScreen(self.session), "setlist")
+        self.install_screen(MappingScreen(self.session), "mapping")
         await self.push_screen(LiveScreen(self.session, live=self.live))
 
     async def on_unmount(self) -> None:
@@ -47,6 +49,8 @@ class PerformApp(App):
 
     # --- show events -> the active screen ------------------------------------------------
     def on_changed(self, message: Changed) -> None:
+        if self.bridge is not None:
+            self.bridge.delivered(message.kind)
         if self.screen_stack:  # not while shutting down
             self.screen.post_message(Changed(message.kind))
 
@@ -100,6 +104,9 @@ class PerformApp(App):
             "Setlist screen",
             "scenes, notes, jump, arm, reload",
             lambda: self.push_screen("setlist"),
+        )
+        yield SystemCommand(
+            "Mapping screen", "bindings, MIDI learn, delete", lambda: self.push_screen("mapping")
         )
         yield SystemCommand("Edit prompts", "prompt A/B, crossfader, transition", self._edit_prompt)
         yield SystemCommand("Keys", "every key of the show", self.action_help)

@@ -42,6 +42,7 @@ class Bridge:
         self.app = app
         self.session = session
         self.dirty: set[str] = set()
+        self._posted: set[Kind] = set()
         self.stats: EngineStats | None = session.engine_stats
         self.show: ShowState | None = None
         self.tempo: TempoState | None = None
@@ -64,7 +65,15 @@ class Bridge:
         ]
 
     def _post(self, kind: Kind) -> None:
+        """One message per kind until the app has taken it (a flood posts once per turn)."""
+        if kind in self._posted:
+            return
+        self._posted.add(kind)
         self.app.post_message(Changed(kind))
+
+    def delivered(self, kind: str) -> None:
+        """The app took a Changed(kind): the next change of that kind posts again."""
+        self._posted.discard(kind)  # type: ignore[arg-type]
 
     def _set(self, attribute: str, value: Any) -> None:
         setattr(self, attribute, value)

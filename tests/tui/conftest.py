@@ -14,6 +14,7 @@ from perform.render.mailbox import Frame
 from perform.session import Session
 from perform.tempo import TempoComponent
 from tests.conftest import small_config
+from tests.scope_double.fixture import scope_double  # noqa: F401  (pytest fixture)
 
 SHOW = """
 [show]

@@ -49,3 +49,21 @@ def test_help_screen(snap_compare, still_session, quiet_tempo):
     assert snap_compare(
         PerformApp(still_session, live=False), terminal_size=SIZE, run_before=open_help
     )
+
+
+def test_mapping_screen(snap_compare, quiet_tempo):
+    from engines import numpy_backend
+    from perform.build import RunOptions, build_session
+    from tests.conftest import small_config
+
+    session = build_session(
+        small_config(), RunOptions(mappings=["touchdesigner"]), backend=numpy_backend()
+    )
+
+    async def open_mapping(pilot):
+        await pilot.press("m")
+        await pilot.pause()
+
+    assert snap_compare(
+        PerformApp(session, live=False), terminal_size=SIZE, run_before=open_mapping
+    )

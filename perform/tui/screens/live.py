@@ -27,13 +27,18 @@ from perform.tui.widgets.status import (
     status_text,
 )
 
+UI_HZ = 30
+"""Parameter meters and the MIDI/OSC monitor redraw at most this often."""
+
 LIVE_KEYS: list[BindingType] = [
     Binding("space", "cue('cue.go')", "GO", priority=True),
     Binding("b", "cue('cue.back')", "Back"),
     Binding("p", "cue('panic')", "Panic"),
     Binding("t", "cue('tap')", "Tap"),
     Binding("e", "edit_prompt", "Prompt"),
+    Binding("l", "learn", "Learn"),
     Binding("s", "app.push_screen('setlist')", "Setlist"),
+    Binding("m", "app.push_screen('mapping')", "Mapping"),
     Binding("question_mark", "app.help", "Help"),
     Binding("colon", "app.command_palette", "Commands", show=False),
     *(Binding(str(n), f"jump({n})", f"Scene {n}", show=False) for n in range(1, 10)),
@@ -49,6 +54,9 @@ class LiveScreen(Screen):
         super().__init__()
         self.session = session
         self.live = live
+        self._offsets: dict[str, float] = {}
+        self._due: set[str] = set()
+        """Kinds of refresh waiting for the next UI tick (params, monitor)."""
 
     @property
     def bridge(self) -> Any:
@@ -71,26 +79,40 @@ class LiveScreen(Screen):
                         )
                 yield SetlistPanel(id="show")
                 yield Monitor(id="monitor")
-            yield ParamTabs(self.session.store, takeover=self._takeover, id="tabs")
+            yield ParamTabs(self.session.store, takeover=self._takeover, note=self._note, id="tabs")
         yield StatusBar(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(ParamTabs).current_table.focus()
         for kind in ("show", "tempo", "monitor"):
-            self.on_changed(Changed(kind))  # type: ignore[arg-type]
+            self._refresh(kind)
         self.update_status()
         if self.live:
             self.set_interval(0.5, self.update_status)
             self.set_interval(1.0, self._check_specs)
+            self.set_interval(0.2, self.refresh_takeover)
             self.set_interval(0.25, self.query_one(SetlistPanel).redraw)
 
     # --- what the show tells us ----------------------------------------------------------
     def on_changed(self, message: Changed) -> None:
+        """High-rate kinds are redrawn at most UI_HZ times a second, whatever the input rate."""
+        if message.kind in ("params", "monitor"):
+            if not self._due:
+                self.set_timer(1 / UI_HZ, self._refresh_due)
+            self._due.add(message.kind)
+            return
+        self._refresh(message.kind)
+
+    def _refresh_due(self) -> None:
+        due, self._due = self._due, set()
+        for kind in due:
+            self._refresh(kind)  # type: ignore[arg-type]
+
+    def _refresh(self, kind: str) -> None:
         bridge = self.bridge
         if bridge is None:
             return
-        kind = message.kind
         if kind == "params":
             self.query_one(ParamTabs).refresh_params(bridge.drain())
         elif kind == "specs":
@@ -117,9 +139,29 @@ class LiveScreen(Screen):
         return runner.setlist.scenes[state.index].preset
 
     def _takeover(self, name: str) -> float | None:
+        """How far the hardware is from a value it has not picked up yet (None: in control)."""
+        return self._offsets.get(name)
+
+    def refresh_takeover(self) -> None:
+        """Faders move without writing while they wait to pick up: poll their offsets."""
         control = self.session.component("control")
-        pending = getattr(control, "pickup_position", None)
-        return pending(name) if callable(pending) else None
+        offsets: dict[str, float] = {}
+        if control is not None:
+            for info in control.mapper.takeover_status():
+                if not info.synced and info.offset is not None:
+                    offsets[info.param] = info.offset
+        if offsets != self._offsets:
+            changed = set(offsets) | set(self._offsets)
+            self._offsets = offsets
+            self.query_one(ParamTabs).refresh_params(changed)
+
+    def _note(self, name: str) -> str | None:
+        """Rows that cannot be played: LoRAs Scope merged permanently."""
+        if not name.startswith("lora."):
+            return None
+        link = self.session.component("scope")
+        adapter = link.loras.adapter(name) if link is not None else None
+        return "fixed" if adapter is not None and not adapter.live else None
 
     def update_status(self) -> None:
         bridge = self.bridge
@@ -154,6 +196,20 @@ class LiveScreen(Screen):
             self.notify(f"there is no scene {scene}", severity="warning")
             return
         self.session.store.actions.invoke("cue.goto", scene, "tui")
+
+    def action_learn(self) -> None:
+        """Learn the focused parameter: the mapping screen shows what the next control does."""
+        name = self.focused_param
+        if self.session.component("control") is None:
+            self.notify("MIDI and OSC are off: nothing to learn from", severity="warning")
+            return
+        from perform.tui.screens.mapping import MappingScreen
+
+        screen = self.app.get_screen("mapping")
+        assert isinstance(screen, MappingScreen)
+        self.app.push_screen(screen)
+        if name is not None:
+            screen.arm(name)
 
     def action_edit_prompt(self) -> None:
         from perform.tui.screens.prompt import PromptScreen

@@ -16,8 +16,10 @@ from perform.params import ParamSpec, ParamStore
 METER_WIDTH = 12
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
-#: ``name -> hardware position 0..1`` while a pickup is pending (None otherwise).
+#: ``name -> fader minus value`` (0..1 of the binding's range) while a pickup is pending.
 Takeover = Callable[[str], float | None]
+#: ``name -> a short reason`` for rows that cannot be played (shown dim), else None.
+Note = Callable[[str], str | None]
 
 
 def meter(fraction: float, width: int = METER_WIDTH) -> str:
@@ -59,12 +61,14 @@ class ParamTable(DataTable):
         names: Iterable[str] | None = None,
         *,
         takeover: Takeover | None = None,
+        note: Note | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.store = store
         self.names = list(names) if names is not None else list(store.specs)
         self.takeover = takeover or (lambda name: None)
+        self.note = note or (lambda name: None)
 
     def on_mount(self) -> None:
         self.add_column("parameter", key="name")
@@ -95,8 +99,23 @@ class ParamTable(DataTable):
         value = self.store.get(name)
         bar = meter(spec.normalized(value)) if spec.kind in ("continuous", "enum") else ""
         source = self.store.last_source(name)
-        hw = self.takeover(name)
-        hw_cell = Text(f"{hw:.2f}", style="bold yellow") if hw is not None else ""
+        offset = self.takeover(name)
+        # The hardware is above the value: move it down to pick up (and vice versa).
+        hw_cell = (
+            Text(f"{'↓' if offset > 0 else '↑'}{abs(offset):.2f}", style="bold yellow")
+            if offset is not None
+            else ""
+        )
+        note = self.note(name)
+        if note is not None:
+            dim = "dim"
+            return (
+                Text(name, style=dim),
+                Text(format_value(spec, value), style=dim, justify="right"),
+                Text(bar, style=dim),
+                Text(note, style="dim italic"),
+                hw_cell,
+            )
         return (
             name,
             Text(format_value(spec, value), justify="right"),

@@ -12,7 +12,7 @@ from textual.widgets import TabbedContent, TabPane
 
 from engines import PresetError, get_preset
 from perform.params import ParamStore
-from perform.tui.widgets.param_table import ParamTable, Takeover
+from perform.tui.widgets.param_table import Note, ParamTable, Takeover
 
 #: (tab id, title, parameter groups shown). ``engine`` also shows the running engine's rules.
 GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -50,11 +50,17 @@ class ParamTabs(Vertical):
     ]
 
     def __init__(
-        self, store: ParamStore, *, takeover: Takeover | None = None, **kwargs: Any
+        self,
+        store: ParamStore,
+        *,
+        takeover: Takeover | None = None,
+        note: Note | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.takeover = takeover
+        self.note = note
         self._engine = running_engine(store)
 
     def compose(self) -> ComposeResult:
@@ -65,6 +71,7 @@ class ParamTabs(Vertical):
                         self.store,
                         names_for(self.store, tab),
                         takeover=self.takeover,
+                        note=self.note,
                         id=f"params-{tab}",
                     )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from functools import partial
+from typing import Any
 
 from rich.segment import Segment
 from textual.strip import Strip
 from textual.widget import Widget
 
-from perform.render.mailbox import FrameMailbox
+from perform.render.mailbox import Frame, FrameMailbox
 from perform.tui.halfblock import fit_cells, to_segment_lines
 
 
@@ -38,7 +40,10 @@ class Preview(Widget):
         self._strips: list[Strip] = []
         self._pad_cols = 0
         self._draw_times: list[float] = []
+        self.frames_drawn = 0
+        """Frames drawn since mount (the bench reads it)."""
         self.render_ms = 0.0
+        self._converting = False
 
     def on_mount(self) -> None:
         self.update_frame()
@@ -57,17 +62,56 @@ class Preview(Widget):
         return len(self._draw_times) / 2.0
 
     def update_frame(self) -> None:
+        """Convert the newest frame if it is new (or the size changed).
+
+        Live, the conversion (a few ms of pure Python) runs in a worker thread so key
+        presses and MIDI are never queued behind it; frozen (tests), it runs inline.
+        """
         frame = self.mailbox.peek()
         size = (self.size.width, self.size.height)
         if frame is None or (frame.seq == self._frame_seq and size == self._frame_size):
             return
+        if not self.live:
+            self._show(*self._convert(frame, size))
+            return
+        if self._converting:
+            return  # the previous frame is still being converted: skip, never queue
+        self._converting = True
+        self.run_worker(
+            partial(self._convert_in_thread, frame, size),
+            thread=True,
+            group="preview",
+            exit_on_error=False,
+            description="preview",
+        )
+
+    def _convert(self, frame: Frame, size: tuple[int, int]) -> tuple[Any, ...]:
         t0 = time.perf_counter()
         cols, rows = fit_cells(frame.width, frame.height, *size)
-        self._strips = [Strip(line, cols) for line in to_segment_lines(frame.rgb, cols, rows)]
-        self._pad_cols = max(0, (size[0] - cols) // 2)
-        self._frame_seq, self._frame_size = frame.seq, size
-        self.render_ms = 1e3 * (time.perf_counter() - t0)
+        strips = [Strip(line, cols) for line in to_segment_lines(frame.rgb, cols, rows)]
+        pad = max(0, (size[0] - cols) // 2)
+        return frame.seq, size, strips, pad, 1e3 * (time.perf_counter() - t0)
+
+    def _convert_in_thread(self, frame: Frame, size: tuple[int, int]) -> None:
+        try:
+            result = self._convert(frame, size)
+        except Exception:
+            self.app.call_from_thread(self._done)
+            raise
+        self.app.call_from_thread(self._show, *result)
+
+    def _done(self) -> None:
+        self._converting = False
+
+    def _show(
+        self, seq: int, size: tuple[int, int], strips: list[Strip], pad: int, ms: float
+    ) -> None:
+        self._converting = False
+        self._strips, self._pad_cols = strips, pad
+        self._frame_seq, self._frame_size = seq, size
+        self.render_ms = ms
         self._draw_times.append(time.monotonic())
+        self.frames_drawn += 1
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
