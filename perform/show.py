@@ -23,6 +23,27 @@ STATE_EVERY = 0.5
 """While a hold counts down, the show state is re-published this often (seconds)."""
 
 
+def pipeline_request(setlist: Setlist) -> PipelineRequest | None:
+    """What the show asks Scope to load (None: the show leaves Scope to the config)."""
+    scope = setlist.scope
+    if scope is None:
+        return None
+    params: dict[str, Any] = dict(scope.load_params)
+    if scope.height is not None:
+        params["height"] = scope.height
+    if scope.width is not None:
+        params["width"] = scope.width
+    if scope.loras:
+        params["loras"] = [
+            {"path": lora.path, "scale": lora.scale}
+            | ({"merge_mode": lora.merge_mode} if lora.merge_mode else {})
+            for lora in scope.loras
+        ]
+        params["lora_merge_mode"] = scope.lora_merge_mode
+    names = {name: lora.path for name, lora in setlist.lora_params().items()}
+    return PipelineRequest(scope.pipeline_ids, params, names)
+
+
 class SetlistRunner:
     name = "setlist"
 
@@ -56,9 +77,9 @@ class SetlistRunner:
         for name, lora in self.setlist.lora_params().items():
             if name not in store:
                 store.register(lora_spec(name, default=lora.scale))
-        scope = self.setlist.scope
-        if scope is not None:
-            session.events.publish(SCOPE_LOAD, self._pipeline_request())
+        request = pipeline_request(self.setlist)
+        if request is not None:
+            session.events.publish(SCOPE_LOAD, request)
         self.sequencer = Sequencer(
             self.setlist, store, tempo.clock, publish=self._on_state, invoke=store.actions.invoke
         )
@@ -95,24 +116,6 @@ class SetlistRunner:
         if self.sequencer is not None:
             self.sequencer.replace(setlist, self.now())
             self._reschedule()
-
-    def _pipeline_request(self) -> PipelineRequest:
-        scope = self.setlist.scope
-        assert scope is not None
-        params: dict[str, Any] = dict(scope.load_params)
-        if scope.height is not None:
-            params["height"] = scope.height
-        if scope.width is not None:
-            params["width"] = scope.width
-        if scope.loras:
-            params["loras"] = [
-                {"path": lora.path, "scale": lora.scale}
-                | ({"merge_mode": lora.merge_mode} if lora.merge_mode else {})
-                for lora in scope.loras
-            ]
-            params["lora_merge_mode"] = scope.lora_merge_mode
-        names = {name: lora.path for name, lora in self.setlist.lora_params().items()}
-        return PipelineRequest(scope.pipeline_ids, params, names)
 
     def _wrap(self, handler: Any) -> Any:
         def run(arg: Any, source: str) -> Any:

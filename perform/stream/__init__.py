@@ -20,4 +20,10 @@ def scope_link_factory(session: Session, options: RunOptions) -> Component | Non
         return None
     from perform.stream.link import ScopeLink
 
-    return ScopeLink(session.config, url=options.scope, record=options.record)
+    requested = None
+    if options.show is not None:
+        from perform.show import pipeline_request
+
+        # The show's pipeline from the start: Scope loads it once, not the config's first.
+        requested = pipeline_request(options.show)
+    return ScopeLink(session.config, url=options.scope, record=options.record, requested=requested)

@@ -136,6 +136,8 @@ class Planner:
         return self.has_pending()
 
     def _lora_change(self, param: str, value: float) -> None:
+        if not self.loras.known:
+            return  # before the first load: the stream opens with the store's current scales
         refusal = self.loras.refusal(param)
         if refusal is not None:
             self._refuse(param, refusal)

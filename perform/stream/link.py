@@ -79,7 +79,12 @@ class ScopeLink:
     name = "scope"
 
     def __init__(
-        self, config: AppConfig, *, url: str | None = None, record: str | Path | None = None
+        self,
+        config: AppConfig,
+        *,
+        url: str | None = None,
+        record: str | Path | None = None,
+        requested: PipelineRequest | None = None,
     ) -> None:
         self.config = config
         self.scope = config.scope
@@ -100,7 +105,8 @@ class ScopeLink:
         self.pump: Pump | None = None
         self.pipeline: PipelineRequest | None = None
         self._session: Session | None = None
-        self._requested: PipelineRequest | None = None
+        self._requested: PipelineRequest | None = requested
+        """A show's pipeline (SCOPE_LOAD, or given at construction); else the config's."""
         self._restart_reason: str | None = None
         self._wake = asyncio.Event()
         self._first_frame = asyncio.Event()

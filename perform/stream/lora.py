@@ -20,6 +20,8 @@ class LoraTable:
 
     def __init__(self) -> None:
         self.by_param: dict[str, LoraAdapter] = {}
+        self.known = False
+        """False until Scope's loaded adapters are known (before the first load)."""
 
     def update(
         self, adapters: Iterable[LoraAdapter], names: Mapping[str, str] | None = None
@@ -27,6 +29,7 @@ class LoraTable:
         """Rebuild from Scope's adapters; ``names`` (param -> path) wins over the file stem."""
         by_path = {path: param for param, path in (names or {}).items()}
         self.by_param = {}
+        self.known = True
         for adapter in adapters:
             param = by_path.get(adapter.path) or lora_param_name(adapter.stem)
             self.by_param[param] = adapter

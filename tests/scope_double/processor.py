@@ -9,6 +9,7 @@ cuts". Where the contract marks a rule as derived, the double takes the stricter
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,8 @@ class Processor:
         self.queue: deque[dict[str, Any]] = deque()
         self.dropped = 0
         self.applied: list[dict[str, Any]] = []
+        self.applied_at: list[float] = []
+        """``time.monotonic()`` when each of :attr:`applied` was merged (the loop's clock)."""
         self.cache_resets = 0
         self.cut_reasons: list[str] = []
         self.transitions = 0
@@ -112,6 +115,7 @@ class Processor:
         update = self.queue.popleft()
         self._merge(update)
         self.applied.append(update)
+        self.applied_at.append(time.monotonic())
         return update
 
     # --- merging ----------------------------------------------------------------------
