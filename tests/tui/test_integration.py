@@ -184,6 +184,12 @@ async def test_the_lora_panel_greys_what_scope_merged_permanently(scope_double):
         await pilot.pause()
         assert str(table.get_cell("lora.pixel_art.scale", "source")) == "fixed"
         assert str(table.get_cell("lora.arcane.scale", "source")) != "fixed"
+        await wait_until(
+            lambda: "runtime_peft" in str(app.screen.query_one("#lora-info").render()), "LoRA info"
+        )
+        info = str(app.screen.query_one("#lora-info").render())
+        assert "arcane runtime_peft" in info and "pixel_art permanent_merge (fixed at 0.5)" in info
+        assert "cannot change live" in info
 
 
 def test_config_used_here_keeps_scope_off_by_default():

@@ -8,14 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Static
 
 from engines import PresetError, get_preset
 from perform.session import Session
 from perform.tui.messages import Changed
 from perform.tui.widgets.monitor import Monitor
 from perform.tui.widgets.param_table import ParamTable
-from perform.tui.widgets.param_tabs import ParamTabs
+from perform.tui.widgets.param_tabs import ParamTabs, lora_info
 from perform.tui.widgets.preview import Preview
 from perform.tui.widgets.setlist_panel import SetlistPanel
 from perform.tui.widgets.status import (
@@ -117,6 +117,7 @@ class LiveScreen(Screen):
             self.query_one(ParamTabs).refresh_params(bridge.drain())
         elif kind == "specs":
             self.query_one(ParamTabs).refresh_specs()
+            self._update_lora_info()
         elif kind == "show":
             self.query_one(SetlistPanel).show(bridge.show, self._scene_preset())
         elif kind == "tempo":
@@ -131,6 +132,14 @@ class LiveScreen(Screen):
         bridge = self.bridge
         if bridge is not None and bridge.specs_changed():
             self.query_one(ParamTabs).refresh_specs()
+        self._update_lora_info()
+
+    def _update_lora_info(self) -> None:
+        link = self.session.component("scope")
+        if link is None:
+            return
+        adapters = dict(link.loras.by_param) if link.loras.known else None
+        self.query_one("#lora-info", Static).update(lora_info(adapters))
 
     def _scene_preset(self) -> str | None:
         runner, state = self.session.component("setlist"), self.bridge.show if self.bridge else None

@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from engines import PresetError, get_preset
 from perform.params import ParamStore
@@ -31,6 +31,30 @@ def running_engine(store: ParamStore) -> str | None:
         return get_preset(str(store.get("engine.preset"))).engine
     except PresetError:
         return None
+
+
+def lora_info(adapters: dict[str, Any] | None) -> str:
+    """What Scope loaded, with merge modes; why some scales cannot move."""
+    if adapters is None:
+        return "[dim]LoRAs appear here once Scope reports what it loaded.[/dim]"
+    if not adapters:
+        return "[dim]Scope loaded no LoRA ([scope] loras, or a show's [[scope.loras]]).[/dim]"
+    parts = []
+    fixed = False
+    for param, adapter in sorted(adapters.items()):
+        name = param.removeprefix("lora.").removesuffix(".scale")
+        if adapter.live:
+            parts.append(f"[b]{name}[/b] {adapter.merge_mode}")
+        else:
+            fixed = True
+            parts.append(f"[dim]{name} {adapter.merge_mode} (fixed at {adapter.scale:g})[/dim]")
+    text = " · ".join(parts)
+    if fixed:
+        text += (
+            "\n[dim italic]fixed: merged into the model at load, so its scale cannot change live; "
+            'load it with lora_merge_mode = "runtime_peft" to ride it.[/dim italic]'
+        )
+    return text
 
 
 def names_for(store: ParamStore, tab: str) -> list[str]:
@@ -67,6 +91,8 @@ class ParamTabs(Vertical):
         with TabbedContent(initial="tab-engine"):
             for tab, title, _ in GROUPS:
                 with TabPane(title, id=f"tab-{tab}"):
+                    if tab == "lora":
+                        yield Static(lora_info(None), id="lora-info")
                     yield ParamTable(
                         self.store,
                         names_for(self.store, tab),
