@@ -67,15 +67,14 @@ class Session:
         self.store.actions.on_error = self._action_failed
         self.events = EventBus()
         self.engine_stats: EngineStats | None = None
-        self.host = EngineHost(
-            lambda: self.store.snapshot,
+        self.host = EngineHost.for_store(
+            self.store,
             self.backend,
             world=config.engine.world,
             width=config.stream.width,
             height=config.stream.height,
             fps=config.stream.fps,
             steps_per_second=config.engine.steps_per_second,
-            smoothing={name: spec.smoothing for name, spec in self.store.specs.items()},
             seed=config.engine.seed,
             on_stats=self._engine_stats,
             warmup_steps=round(config.engine.warmup * config.engine.steps_per_second),

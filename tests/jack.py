@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from perform.inputs.jackd import JackServer, JackUnavailable, private_jack_server
+from tests.helpers import eventually  # noqa: F401  (re-exported for the MIDI tests)
 
 _ids = itertools.count(1)
 
@@ -131,18 +132,3 @@ class VirtualController:
 
     def clear(self) -> None:
         self.log.clear()
-
-
-async def eventually(
-    condition: Callable[[], Any], timeout: float = 5.0, what: str | Callable[[], str] = ""
-) -> Any:
-    """Wait until ``condition()`` is truthy (polling the loop every 5 ms); its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            detail = what() if callable(what) else what
-            raise AssertionError(f"timed out after {timeout} s waiting for {detail or condition}")
-        await asyncio.sleep(0.005)

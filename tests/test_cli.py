@@ -8,16 +8,11 @@ import sys
 
 from perform import __version__
 from perform.cli import main
+from tests.helpers import run_perform
 
 
 def run(*args: str, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perform", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        **kwargs,
-    )
+    return run_perform(*args, timeout=timeout, **kwargs)
 
 
 def test_version_and_help(capsys):

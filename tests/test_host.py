@@ -33,10 +33,9 @@ def test_mailbox_latest_wins():
 def make_host(store, **kwargs) -> EngineHost:
     defaults = dict(world=64, width=64, height=64, fps=50, steps_per_second=200, warmup_steps=20)
     defaults.update(kwargs)
-    return EngineHost(
-        lambda: store.snapshot,
+    return EngineHost.for_store(
+        store,
         numpy_backend(),
-        smoothing={n: s.smoothing for n, s in store.specs.items()},
         **defaults,
     )
 

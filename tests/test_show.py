@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from perform.build import RunOptions, build_session
 from perform.config import PROJECT_ROOT
 from perform.events import MIDI_CLOCK, SCOPE_LOAD, SHOW_STATE, TEMPO_STATE, MidiClock
 from tests.conftest import small_config
+from tests.helpers import run_perform
 
 
 def write_show(tmp_path: Path, body: str, head: str = "") -> Path:
@@ -134,13 +134,7 @@ async def test_bpm_from_the_store_and_tap_tempo():
 
 
 def run_cli(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perform", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=PROJECT_ROOT,
-    )
+    return run_perform(*args, timeout=timeout, cwd=PROJECT_ROOT)
 
 
 @pytest.mark.slow

@@ -33,15 +33,14 @@ def _host_run(world: int, fps: int, seconds: float) -> dict[str, float]:
     from perform.render.host import EngineHost
 
     store = build_store(presets(), "medusa", all_params())
-    host = EngineHost(
-        lambda: store.snapshot,
+    host = EngineHost.for_store(
+        store,
         numpy_backend(),
         world=world,
         width=world,
         height=world,
         fps=fps,
         steps_per_second=100_000,
-        smoothing={n: s.smoothing for n, s in store.specs.items()},
         max_catchup=1_000,
     )
     host.start()

@@ -89,15 +89,14 @@ def _start_engine() -> Any:
     from perform.render.host import EngineHost
 
     store = build_store(presets(), "medusa", all_params())
-    host = EngineHost(
-        lambda: store.snapshot,
+    host = EngineHost.for_store(
+        store,
         numpy_backend(),
         world=SIZE,
         width=SIZE,
         height=SIZE,
         fps=FPS,
         steps_per_second=60,
-        smoothing={n: s.smoothing for n, s in store.specs.items()},
     )
     host.start()
     return host

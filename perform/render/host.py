@@ -36,7 +36,7 @@ from typing import Any
 import numpy
 
 from engines import ENGINES, Backend, Engine, Organism, Picture, PresetError, get_preset
-from perform.params import Snapshot
+from perform.params import ParamStore, Snapshot
 from perform.render.mailbox import Frame, FrameMailbox
 from perform.render.switch import Grower, Slot, blend, smoothstep
 
@@ -145,6 +145,12 @@ class EngineHost:
         self._seq = 0
         self._steps = 0
         self._black: tuple[numpy.ndarray, numpy.ndarray] | None = None
+
+    @classmethod
+    def for_store(cls, store: ParamStore, backend: Backend, **kwargs: Any) -> EngineHost:
+        """A host that reads ``store``'s snapshots and slews with its specs' smoothing."""
+        smoothing = {name: spec.smoothing for name, spec in store.specs.items()}
+        return cls(lambda: store.snapshot, backend, smoothing=smoothing, **kwargs)
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from perform.cli import main
 from perform.commands import check
 from perform.config import PROJECT_ROOT, load_config
+from tests.helpers import run_perform
 from tests.jack import VirtualController
 
 
@@ -23,13 +23,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
 
 
 def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perform", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=PROJECT_ROOT,
-    )
+    return run_perform(*args, timeout=timeout, cwd=PROJECT_ROOT)
 
 
 def test_ports_lists_jack_ports_and_the_profile_that_opens_them(controllers, tmp_path, capsys):

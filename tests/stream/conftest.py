@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,6 +11,7 @@ from perform.config import AppConfig
 from perform.events import SCOPE_STATUS, ScopeStatus
 from perform.session import Session
 from perform.stream.link import ScopeLink
+from tests.helpers import eventually
 from tests.scope_double import ScopeDouble
 from tests.scope_double.fixture import scope_double  # noqa: F401  (pytest fixture)
 
@@ -39,14 +38,7 @@ def stream_config(url: str, **scope: Any) -> AppConfig:
 
 async def wait_until(predicate: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
     """Poll ``predicate`` (every 50 ms) until it is truthy; fail with ``what`` otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        await asyncio.sleep(0.05)
+    return await eventually(predicate, timeout, what, every=0.05)
 
 
 class Running:

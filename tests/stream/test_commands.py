@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import av
 
+from tests.helpers import run_perform
 from tests.scope_double.threaded import ThreadedScopeDouble
 
 
 def perform(*args: str, timeout: float = 90, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perform", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
+    return run_perform(*args, timeout=timeout, cwd=cwd)
 
 
 def with_loras(double) -> None:
