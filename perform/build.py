@@ -75,7 +75,7 @@ def _prepare_show(session: Session, path: Path) -> Setlist:
     """Load the show first: its LoRA parameters must exist before mapping files are
     checked against the store, and its mapping files join the command line's."""
     from engines import presets
-    from perform.params import lora_spec
+    from perform.registry import lora_spec
     from perform.setlist import load_setlist
 
     show = load_setlist(path, session.store.specs, presets())

@@ -1,4 +1,4 @@
-"""The one writable parameter state: specs, the store, ramps, snapshots, actions.
+"""The one writable parameter state: specs, the store, ramps, snapshots.
 
 Every controllable value lives in :class:`ParamStore` under a dotted name
 (``gray_scott.feed``, ``color.hue``, ``prompt.mix``, ``lora.<name>.scale``) with a
@@ -13,7 +13,8 @@ setlist runner, the TUI, the API) go through :meth:`ParamStore.apply` with their
 * the engine thread reads :attr:`ParamStore.snapshot`, an immutable mapping swapped by
   reference on every write, so it never sees a half-applied bundle.
 
-The store is mutated only on the event loop's thread.
+The store is mutated only on the event loop's thread. Which parameters exist is
+:mod:`perform.registry`; the actions next to them are :mod:`perform.actions`.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
 from perform import curves
+from perform.actions import ActionRegistry
 from perform.errors import ParamError, did_you_mean
 
 log = logging.getLogger(__name__)
@@ -415,257 +417,3 @@ class ParamStore:
         self._ramp_handle = None
         self.advance()
         self._schedule_ramps()
-
-
-# --- actions ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
-    name: str
-    doc: str
-    takes_arg: bool = False
-
-
-ActionHandler = Callable[[Any, str], Any]
-
-
-@dataclass
-class ActionRegistry:
-    """Named actions (``cue.go``, ``panic``, ``reseed``...) that mappings and keys invoke.
-
-    Actions are *declared* up front so mapping files can be validated against them, and
-    *bound* by whichever part implements them. Invoking an unbound action, or one whose
-    handler fails, is counted and logged, never raised into the input path.
-    """
-
-    _specs: dict[str, ActionSpec] = field(default_factory=dict)
-    _handlers: dict[str, list[ActionHandler]] = field(default_factory=dict)
-    unbound_calls: int = 0
-    failures: int = 0
-    on_error: Callable[[str, BaseException], None] | None = None
-
-    def define(self, name: str, doc: str, takes_arg: bool = False) -> None:
-        self._specs.setdefault(name, ActionSpec(name, doc, takes_arg))
-
-    def spec(self, name: str) -> ActionSpec:
-        try:
-            return self._specs[name]
-        except KeyError:
-            raise ParamError(
-                f"unknown action '{name}'{did_you_mean(name, self._specs)}", title="Unknown action"
-            ) from None
-
-    def names(self) -> list[str]:
-        return list(self._specs)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._specs
-
-    def bind(self, name: str, handler: ActionHandler) -> Callable[[], None]:
-        self.spec(name)
-        self._handlers.setdefault(name, []).append(handler)
-
-        def unbind() -> None:
-            handlers = self._handlers.get(name, [])
-            if handler in handlers:
-                handlers.remove(handler)
-
-        return unbind
-
-    def bound(self, name: str) -> bool:
-        return bool(self._handlers.get(name))
-
-    def invoke(self, name: str, arg: Any = None, source: str = "api") -> bool:
-        """Run an action's handlers; False if it is unknown, unbound or failed."""
-        handlers = self._handlers.get(name)
-        if name not in self._specs or not handlers:
-            self.unbound_calls += 1
-            log.warning("action %s is not available (nothing is bound to it)", name)
-            return False
-        ok = True
-        for handler in list(handlers):
-            try:
-                handler(arg, source)
-            except Exception as exc:
-                ok = False
-                self.failures += 1
-                log.exception("action %s failed", name)
-                if self.on_error is not None:
-                    self.on_error(name, exc)
-        return ok
-
-
-CORE_ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("cue.go", "Take the next scene (GO)."),
-    ActionSpec("cue.back", "Go back to the previous scene."),
-    ActionSpec("cue.goto", "Jump to a scene by number or name.", takes_arg=True),
-    ActionSpec(
-        "cue.arm", "Put a scene (number or name) on standby for the next GO.", takes_arg=True
-    ),
-    ActionSpec("panic", "Fade to a safe state; a second panic cuts at once."),
-    ActionSpec("freeze", "Freeze the organism (toggle)."),
-    ActionSpec("blackout", "Cut the output to black (toggle)."),
-    ActionSpec("tap", "Tap tempo."),
-    ActionSpec("reseed", "Re-seed the organism."),
-    ActionSpec(
-        "learn", "MIDI learn: the next moved control binds to the armed target.", takes_arg=True
-    ),
-    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off)."),
-    ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
-    ActionSpec(
-        "scope.mode",
-        "Switch Scope between video and text input (toggle; arg text/video).",
-        takes_arg=True,
-    ),
-    ActionSpec("scope.reconnect", "Restart the stream to Scope now."),
-)
-
-
-def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
-    """Parameters that belong to the app rather than to one engine."""
-    keys = tuple(presets)
-    return [
-        ParamSpec(
-            "engine.preset", "enum", default=default_preset, choices=keys, doc="Organism preset."
-        ),
-        ParamSpec(
-            "engine.speed",
-            min=0.0,
-            max=4.0,
-            default=1.0,
-            unit="x",
-            smoothing=0.3,
-            doc="Simulation speed (steps per second times this).",
-        ),
-        ParamSpec("engine.reseed", "trigger", doc="Re-seed the organism."),
-        ParamSpec(
-            "engine.freeze",
-            "enum",
-            default="off",
-            choices=("off", "on"),
-            doc="Hold the simulation (the last frame keeps streaming).",
-        ),
-        ParamSpec(
-            "master.fade",
-            min=0.0,
-            max=1.0,
-            default=1.0,
-            smoothing=0.05,
-            doc="Output level: 0 is black (blackout, panic fade).",
-        ),
-        ParamSpec("prompt.a", "text", default="", doc="Prompt set A (sent to Scope)."),
-        ParamSpec(
-            "prompt.b", "text", default="", doc="Prompt set B (crossfaded with A by prompt.mix)."
-        ),
-        ParamSpec(
-            "prompt.mix", min=0.0, max=1.0, default=0.0, doc="Crossfade from prompt A (0) to B (1)."
-        ),
-        ParamSpec(
-            "prompt.transition",
-            min=0.0,
-            max=120.0,
-            default=2.0,
-            unit="s",
-            doc="How long Scope takes to blend into a new prompt.",
-        ),
-        ParamSpec(
-            "tempo.bpm",
-            min=20.0,
-            max=300.0,
-            default=120.0,
-            unit=" bpm",
-            doc="Tempo of the show clock (followed by tap, MIDI clock or Link when they lead).",
-        ),
-        ParamSpec(
-            "engine.crossfade",
-            min=0.0,
-            max=60.0,
-            default=2.0,
-            unit="s",
-            doc="How long a switch to another engine's preset crossfades the two organisms.",
-        ),
-        ParamSpec(
-            "scope.input_mode",
-            "enum",
-            default="video",
-            choices=("video", "text"),
-            doc="Scope input: the organism as video, or prompts only (text).",
-        ),
-        ParamSpec(
-            "scope.noise_scale",
-            min=0.0,
-            max=1.0,
-            default=0.7,
-            doc="How much Scope re-imagines the input video (video mode).",
-        ),
-        ParamSpec(
-            "scope.noise_controller",
-            "enum",
-            default="off",
-            choices=("off", "on"),
-            doc="Scope's motion-adaptive noise (overrides scope.noise_scale; its jumps cut).",
-        ),
-        ParamSpec(
-            "scope.paused",
-            "enum",
-            default="off",
-            choices=("off", "on"),
-            doc="Freeze Scope's output (the last picture holds; generation stops).",
-        ),
-    ]
-
-
-def lora_param_name(stem: str) -> str:
-    """``lora.<name>.scale`` for a LoRA file stem: lower case, non-alphanumerics -> ``_``."""
-    name = "".join(c if c.isalnum() else "_" for c in stem.lower()).strip("_") or "lora"
-    return f"lora.{name}.scale"
-
-
-def lora_spec(param_name: str, default: float = 1.0, doc: str = "") -> ParamSpec:
-    """The spec every part uses for a LoRA scale (register it once, if absent)."""
-    return ParamSpec(
-        param_name,
-        min=-2.0,
-        max=2.0,
-        default=default,
-        doc=doc or "LoRA scale (only for adapters Scope loaded with runtime_peft).",
-    )
-
-
-def engine_specs(decls: Iterable[Any]) -> list[ParamSpec]:
-    """Turn the engines' plain-data declarations into ParamSpecs."""
-    specs: list[ParamSpec] = []
-    for d in decls:
-        specs.append(
-            ParamSpec(
-                name=d.name,
-                kind=d.kind,
-                min=float(d.min),
-                max=float(d.max),
-                default=d.default,
-                unit=d.unit,
-                smoothing=float(d.slew),
-                structural=d.role == "structural",
-                doc=d.doc,
-                choices=tuple(d.choices),
-                integer=bool(getattr(d, "integer", False)),
-            )
-        )
-    return specs
-
-
-def build_store(
-    presets: Iterable[str],
-    default_preset: str,
-    engine_decls: Iterable[Any],
-    *,
-    clock: Callable[[], float] | None = None,
-) -> ParamStore:
-    """A store with the core parameters, every engine parameter and the core actions."""
-    store = ParamStore(
-        [*core_params(presets, default_preset), *engine_specs(engine_decls)], clock=clock
-    )
-    for action in CORE_ACTIONS:
-        store.actions.define(action.name, action.doc, action.takes_arg)
-    return store

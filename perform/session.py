@@ -27,7 +27,8 @@ from engines import (
 from perform.config import AppConfig
 from perform.errors import ConfigError, PerformError
 from perform.events import EventBus, Notice, Severity
-from perform.params import ParamStore, build_store
+from perform.params import ParamStore
+from perform.registry import build_store
 from perform.render.host import EngineHost, EngineStats
 
 log = logging.getLogger(__name__)

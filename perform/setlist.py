@@ -23,7 +23,8 @@ from pydantic import Field
 
 from perform.curves import Curve
 from perform.errors import ParamError, SetlistError, did_you_mean
-from perform.params import ParamSpec, lora_param_name
+from perform.params import ParamSpec
+from perform.registry import lora_param_name
 from perform.tomlfile import Strict, TomlSource, format_loc, read_toml, validate
 
 Unit = Literal["seconds", "beats", "bars"]
@@ -412,7 +413,7 @@ def check_semantics(
 def default_registry() -> tuple[Mapping[str, ParamSpec], Mapping[str, Any]]:
     """The parameters and presets a show is checked against when no session is at hand."""
     from engines import all_params, presets
-    from perform.params import build_store
+    from perform.registry import build_store
 
     table = presets()
     store = build_store(table, next(iter(table)), all_params())

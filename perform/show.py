@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from perform.events import NOTICE, SCOPE_LOAD, SHOW_STATE, Notice, PipelineRequest, ShowState
-from perform.params import lora_spec
+from perform.registry import lora_spec
 from perform.sequencer import Sequencer
 from perform.setlist import Setlist
 

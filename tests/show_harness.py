@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engines import all_params, presets
 from perform.clock import TempoClock
-from perform.params import build_store, lora_spec
+from perform.registry import build_store, lora_spec
 from perform.sequencer import Sequencer
 from perform.setlist import load_setlist
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engines import numpy_backend, preset_values
-from perform.params import build_store
+from perform.registry import build_store
 from perform.render.host import EngineHost, Slew
 from perform.render.mailbox import Frame, FrameMailbox
 

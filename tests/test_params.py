@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from perform.errors import ParamError
-from perform.params import ParamSpec, ParamStore, build_store
+from perform.params import ParamSpec, ParamStore
+from perform.registry import build_store
 
 
 class FakeClock:

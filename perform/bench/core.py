@@ -29,7 +29,7 @@ def _engine_rate(world: int, seconds: float) -> float:
 def _host_run(world: int, fps: int, seconds: float) -> dict[str, float]:
     """Run the real engine thread with an unreachable step target: what it sustains."""
     from engines import all_params, numpy_backend, presets
-    from perform.params import build_store
+    from perform.registry import build_store
     from perform.render.host import EngineHost
 
     store = build_store(presets(), "medusa", all_params())
@@ -61,7 +61,7 @@ def _host_run(world: int, fps: int, seconds: float) -> dict[str, float]:
 
 def _store_latency(writes: int) -> dict[str, float]:
     from engines import all_params, presets
-    from perform.params import build_store
+    from perform.registry import build_store
 
     store = build_store(presets(), "medusa", all_params())
     store.subscribe(lambda changes: None)

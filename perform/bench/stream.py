@@ -85,7 +85,7 @@ def _texture_frames(count: int) -> list[Any]:
 
 def _start_engine() -> Any:
     from engines import all_params, numpy_backend, presets
-    from perform.params import build_store
+    from perform.registry import build_store
     from perform.render.host import EngineHost
 
     store = build_store(presets(), "medusa", all_params())
@@ -272,7 +272,7 @@ async def _delivery(host: Any, codec: str, seconds: float) -> Result:
 
 async def _channel_latency(seconds: float) -> list[Result]:
     from engines import all_params, presets
-    from perform.params import build_store
+    from perform.registry import build_store
     from perform.stream.channel import Planner, Settings
     from perform.stream.lora import LoraTable
     from perform.stream.pump import Pump

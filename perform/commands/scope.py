@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def gather(url: str) -> dict[str, Any]:
-    from perform.params import lora_param_name
+    from perform.registry import lora_param_name
     from perform.stream.scope_api import ScopeAPI
 
     async with ScopeAPI(url) as api:

@@ -16,7 +16,7 @@ MAPPING_KEYS = {"device", "profile", "bind", "controls"}
 def validation_store(config: AppConfig) -> ParamStore:
     """The store a session would build (core, engine and action names), without an engine."""
     from engines import all_params, presets
-    from perform.params import build_store
+    from perform.registry import build_store
 
     return build_store(presets(), config.engine.preset, all_params())
 

@@ -18,7 +18,8 @@ from perform.mapping.device import ControlDef, DeviceMapping, LedRule
 from perform.mapping.model import BindModel, ControlModel, LedModel, TargetModel
 from perform.mapping.shape import Shape
 from perform.mapping.takeover import TakeoverState
-from perform.params import ParamSpec, ParamStore, lora_spec
+from perform.params import ParamSpec, ParamStore
+from perform.registry import lora_spec
 from perform.tomlfile import TomlSource, format_loc
 
 MAX_PROBLEMS = 12

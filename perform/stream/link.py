@@ -32,7 +32,8 @@ from perform.events import (
     ScopeStatus,
     TempoState,
 )
-from perform.params import ChangeSet, lora_spec
+from perform.params import ChangeSet
+from perform.registry import lora_spec
 from perform.stream import loading
 from perform.stream.actions import bind_actions
 from perform.stream.channel import Planner, Settings

@@ -11,7 +11,7 @@ from typing import Any
 from perform.config import AppConfig
 from perform.errors import StreamError, did_you_mean
 from perform.events import PipelineRequest
-from perform.params import lora_param_name
+from perform.registry import lora_param_name
 from perform.stream.scope_api import LoraFile, PipelineStatus, ScopeAPI
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from perform.params import lora_param_name
+from perform.registry import lora_param_name
 from perform.stream.scope_api import LoraAdapter
 
 

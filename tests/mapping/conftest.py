@@ -9,7 +9,8 @@ import pytest
 
 from engines import all_params, presets
 from perform.mapping import DeviceMapping, Mapper, load_mapping
-from perform.params import ParamStore, build_store
+from perform.params import ParamStore
+from perform.registry import build_store
 
 
 class Clock:

@@ -160,7 +160,7 @@ CHILD = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from engines import all_params, presets
-    from perform.params import build_store
+    from perform.registry import build_store
     from perform.config import AppConfig
     from perform.events import EventBus
     from perform.inputs.hub import ControlHub

@@ -13,7 +13,7 @@ from perform.config import PROJECT_ROOT
 from perform.events import EventBus
 from perform.mapping import ControlEvent, Mapper, load_mapping
 from perform.outputs.feedback import BURST, LedFeedback, wanted
-from perform.params import build_store
+from perform.registry import build_store
 from tests.jack import eventually
 
 MAPPINGS = PROJECT_ROOT / "mappings"

@@ -10,7 +10,7 @@ from engines import all_params, presets
 from perform.config import OscConfig
 from perform.events import SHOW_STATE, TEMPO_STATE, ShowState, TempoState
 from perform.outputs.osc_out import OscFeedback, parse_target
-from perform.params import build_store
+from perform.registry import build_store
 from tests.inputs.helpers import OscReceiver
 from tests.jack import eventually
 from tests.outputs.test_feedback import FakeSession

@@ -10,7 +10,7 @@ import pytest
 
 from engines import all_params, presets
 from perform.events import TempoState
-from perform.params import build_store, lora_param_name, lora_spec
+from perform.registry import build_store, lora_param_name, lora_spec
 from perform.stream.channel import Planner, Settings, num_steps
 from perform.stream.lora import LoraTable
 from perform.stream.pump import Pump

@@ -8,7 +8,7 @@ import av
 import pytest
 
 from perform.events import SCOPE_LOAD, TEMPO_STATE, PipelineRequest, TempoState
-from perform.params import lora_param_name
+from perform.registry import lora_param_name
 from tests.scope_double import ScopeDouble
 from tests.stream.conftest import running_link, wait_until
 

@@ -69,7 +69,7 @@ async def test_changes_from_other_sources_show_up(still_session: Session):
 
 
 async def test_new_parameters_appear_in_their_tab(still_session: Session):
-    from perform.params import lora_spec
+    from perform.registry import lora_spec
 
     app = PerformApp(still_session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:

@@ -1,0 +1,118 @@
+"""Named actions (``cue.go``, ``panic``, ``reseed``...) that mappings, keys and OSC invoke.
+
+Declared up front so mapping files can be checked against them, bound later by whichever
+part implements them (the setlist runner binds the cues, the tempo clock ``tap``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from perform.errors import ParamError, did_you_mean
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    name: str
+    doc: str
+    takes_arg: bool = False
+
+
+ActionHandler = Callable[[Any, str], Any]
+
+
+@dataclass
+class ActionRegistry:
+    """Named actions (``cue.go``, ``panic``, ``reseed``...) that mappings and keys invoke.
+
+    Actions are *declared* up front so mapping files can be validated against them, and
+    *bound* by whichever part implements them. Invoking an unbound action, or one whose
+    handler fails, is counted and logged, never raised into the input path.
+    """
+
+    _specs: dict[str, ActionSpec] = field(default_factory=dict)
+    _handlers: dict[str, list[ActionHandler]] = field(default_factory=dict)
+    unbound_calls: int = 0
+    failures: int = 0
+    on_error: Callable[[str, BaseException], None] | None = None
+
+    def define(self, name: str, doc: str, takes_arg: bool = False) -> None:
+        self._specs.setdefault(name, ActionSpec(name, doc, takes_arg))
+
+    def spec(self, name: str) -> ActionSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise ParamError(
+                f"unknown action '{name}'{did_you_mean(name, self._specs)}", title="Unknown action"
+            ) from None
+
+    def names(self) -> list[str]:
+        return list(self._specs)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def bind(self, name: str, handler: ActionHandler) -> Callable[[], None]:
+        self.spec(name)
+        self._handlers.setdefault(name, []).append(handler)
+
+        def unbind() -> None:
+            handlers = self._handlers.get(name, [])
+            if handler in handlers:
+                handlers.remove(handler)
+
+        return unbind
+
+    def bound(self, name: str) -> bool:
+        return bool(self._handlers.get(name))
+
+    def invoke(self, name: str, arg: Any = None, source: str = "api") -> bool:
+        """Run an action's handlers; False if it is unknown, unbound or failed."""
+        handlers = self._handlers.get(name)
+        if name not in self._specs or not handlers:
+            self.unbound_calls += 1
+            log.warning("action %s is not available (nothing is bound to it)", name)
+            return False
+        ok = True
+        for handler in list(handlers):
+            try:
+                handler(arg, source)
+            except Exception as exc:
+                ok = False
+                self.failures += 1
+                log.exception("action %s failed", name)
+                if self.on_error is not None:
+                    self.on_error(name, exc)
+        return ok
+
+
+CORE_ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("cue.go", "Take the next scene (GO)."),
+    ActionSpec("cue.back", "Go back to the previous scene."),
+    ActionSpec("cue.goto", "Jump to a scene by number or name.", takes_arg=True),
+    ActionSpec(
+        "cue.arm", "Put a scene (number or name) on standby for the next GO.", takes_arg=True
+    ),
+    ActionSpec("panic", "Fade to a safe state; a second panic cuts at once."),
+    ActionSpec("freeze", "Freeze the organism (toggle)."),
+    ActionSpec("blackout", "Cut the output to black (toggle)."),
+    ActionSpec("tap", "Tap tempo."),
+    ActionSpec("reseed", "Re-seed the organism."),
+    ActionSpec(
+        "learn", "MIDI learn: the next moved control binds to the armed target.", takes_arg=True
+    ),
+    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off)."),
+    ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
+    ActionSpec(
+        "scope.mode",
+        "Switch Scope between video and text input (toggle; arg text/video).",
+        takes_arg=True,
+    ),
+    ActionSpec("scope.reconnect", "Restart the stream to Scope now."),
+)
