@@ -133,9 +133,14 @@ def run(options: argparse.Namespace) -> list[Result]:
     presets = list(dict.fromkeys(key for key, _ in PROTOTYPE_FPS))
     if quick:
         presets = presets[::2]
+    cases = (*presets, *(() if quick else EXTRA))
+    if getattr(options, "all", False):
+        from engines import presets as all_presets
+
+        cases = tuple(all_presets())
     results = []
     for backend in backends:
         for world in sizes:
-            for preset in (*presets, *(() if quick else EXTRA)):
+            for preset in cases:
                 results.append(measure(preset, world, backend, windows, seconds))
     return results

@@ -25,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="shorter runs (smoke test, noisier figures)"
     )
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every case a suite knows, not just its representative set (engines: all 36 presets)",
+    )
     parser.set_defaults(func=main)
 
 
