@@ -255,3 +255,34 @@ def test_frames_keep_flowing_while_the_simulation_catches_up(store):
     time.sleep(1.0)
     host.stop()
     assert host.mailbox.posted - posted >= 12
+
+
+def test_mailbox_next_wanted_follows_the_stream_schedule():
+    box = FrameMailbox()
+    assert box.next_wanted(10.0) is None  # no stream pulls
+    box.want(10.2, 0.1)
+    assert box.next_wanted(10.0) == pytest.approx(10.2)
+    assert box.next_wanted(10.25) == pytest.approx(10.3)
+    assert box.next_wanted(10.5) == pytest.approx(10.6)
+    assert box.next_wanted(12.0) is None  # the stream stopped pulling a second ago
+
+
+def test_frames_are_rendered_just_before_the_stream_takes_them(store):
+    # The stream takes frames at a phase unrelated to the engine's own grid; once it says
+    # when, each frame is made shortly before its take (fresh), not up to a period earlier.
+    period = 0.05
+    host = make_host(store, fps=1 / period, world=64)
+    host.start()
+    assert wait_for(lambda: host.mailbox.posted >= 3)
+    start = time.perf_counter() + period * 0.37
+    ages = []
+    for k in range(40):
+        take = start + k * period
+        host.mailbox.want(take, period)
+        time.sleep(max(0.0, take - time.perf_counter()))
+        frame = host.mailbox.latest()
+        if k >= 10:  # after a few frames to settle
+            ages.append(time.perf_counter() - frame.produced_at)
+    host.stop()
+    fresh = sum(1 for age in ages if age < 0.02)
+    assert fresh >= 0.8 * len(ages), sorted(round(a * 1e3, 1) for a in ages)

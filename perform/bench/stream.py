@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import random
 import statistics
 import sys
 import time
@@ -99,7 +100,7 @@ def _start_engine() -> Any:
         steps_per_second=60,
     )
     host.start()
-    return host
+    return host, store
 
 
 class OtherLoad:
@@ -266,7 +267,80 @@ async def _delivery(host: Any, codec: str, seconds: float) -> Result:
             "other_procs_cores": load.cores(),
         },
         {"size": f"{SIZE}x{SIZE}", "fps": FPS, "engine": "gray_scott 60 steps/s"},
-        note="engine frames are RGB: one shared reformatter converts them",
+        note="the engine's I420 planes are wrapped, not converted",
+    )
+
+
+async def _input_to_wire(host: Any, store: Any, seconds: float) -> Result:
+    """A parameter write until the first encoded frame built from it leaves the track.
+
+    The DESIGN budget: MIDI/OSC input -> encoded frame on the wire, p95 <= 50 ms (input ->
+    store is another ~1 ms, see ``perform bench control``). A frame carries the version of
+    the parameter snapshot its last simulation step read.
+    """
+    import av
+
+    from perform.stream.encoder import EncoderSettings, PacketEncoder
+    from perform.stream.track import OrganismTrack
+
+    class Spy:
+        """The host's mailbox, remembering which frame the track took last."""
+
+        def __init__(self, mailbox: Any) -> None:
+            self.mailbox, self.frame = mailbox, None
+
+        def latest(self) -> Any:
+            self.frame = self.mailbox.latest()
+            return self.frame
+
+        def want(self, at: float, period: float) -> None:
+            self.mailbox.want(at, period)
+
+    spy = Spy(host.mailbox)
+    encoder = PacketEncoder(EncoderSettings(codec="vp8", width=SIZE, height=SIZE, fps=FPS))
+    track = OrganismTrack(spy, width=SIZE, height=SIZE, fps=FPS, encoder=encoder)  # type: ignore[arg-type]
+    sent: list[tuple[float, int]] = []  # (time a packet left the track, its frame's version)
+    stop = asyncio.Event()
+
+    async def pull() -> None:
+        """What aiortc's sender does: recv, pack, recv again, without pause."""
+        while not stop.is_set():
+            packet = await track.recv()
+            assert isinstance(packet, av.Packet)
+            frame = spy.frame
+            sent.append((time.perf_counter(), frame.param_version if frame is not None else -1))
+
+    puller = asyncio.create_task(pull())
+    writes: list[tuple[float, int]] = []
+    rng = random.Random(3)
+    try:
+        await asyncio.sleep(1.0)  # the track settles (and locks onto the engine's phase)
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            await asyncio.sleep(rng.uniform(0.05, 0.25))  # inputs arrive at random phases
+            store.apply("color.brightness", rng.uniform(0.5, 2.0), "midi")
+            writes.append((time.perf_counter(), store.version))
+        await asyncio.sleep(0.5)
+    finally:
+        stop.set()
+        await puller
+        track.stop()
+    latencies = []
+    for written, version in writes:
+        first = next((t for t, v in sent if t >= written and v >= version), None)
+        latencies.append((first - written) * 1e3 if first is not None else float("inf"))
+    p = percentiles(latencies)
+    return Result(
+        NAME,
+        "input -> encoded frame leaving the track",
+        {
+            "ms_p50": p["p50"],
+            "ms_p95": p["p95"],
+            "ms_max": max(latencies),
+            "samples": float(len(latencies)),
+        },
+        {"size": f"{SIZE}x{SIZE}", "fps": FPS, "codec": "vp8"},
+        note="goal p95 <= 50 ms: up to a frame of wait + a sim step + render + encode",
     )
 
 
@@ -352,12 +426,13 @@ def run(options: argparse.Namespace) -> list[Result]:
     sys.setswitchinterval(0.001)  # as in a show (perform.session)
     count = 30 if quick else 60
     contents = {"organism": _organism_frames(count), "texture": _texture_frames(count)}
-    host = _start_engine()
+    host, store = _start_engine()
     try:
         time.sleep(0.5)
         results = _encoders(contents, 45 if quick else 150)
         for codec in ("vp8", "h264"):
             results.append(asyncio.run(_delivery(host, codec, 3.0 if quick else 10.0)))
+        results.append(asyncio.run(_input_to_wire(host, store, 3.0 if quick else 10.0)))
         results += asyncio.run(_channel_latency(2.0 if quick else 5.0))
     finally:
         host.stop()

@@ -29,6 +29,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,10 @@ class Slew:
                 self.values[name] = float(value)
 
 
+RENDER_MARGIN = 0.003
+"""Seconds of slack between a frame being ready and the stream taking it."""
+
+
 class EngineHost:
     """Runs the organism on its own thread and posts frames to :attr:`mailbox`."""
 
@@ -144,6 +149,9 @@ class EngineHost:
         self._reseed_seen: int | None = None
         self._seq = 0
         self._steps = 0
+        self._render_s: deque[float] = deque(maxlen=30)
+        self._step_s = 0.0
+        """Running mean of one simulation step (seconds), for aligning renders."""
         self._black: tuple[numpy.ndarray, numpy.ndarray] | None = None
 
     @classmethod
@@ -305,9 +313,11 @@ class EngineHost:
                     acc = min(acc, float(self.max_catchup))
                     t0 = clock()
                     while acc >= 1.0 and not self._stop.is_set():
+                        t_step = clock()
                         self.current.organism.step(params, dt_sim)
                         if self.outgoing is not None:
                             self.outgoing.organism.step(params, dt_sim)
+                        self._step_s += 0.1 * (clock() - t_step - self._step_s)
                         acc -= 1.0
                         steps_window += 1
                         self._steps += 1
@@ -327,6 +337,13 @@ class EngineHost:
                     next_frame += frame_period
                     if next_frame < now:  # fell behind: re-anchor, don't burst
                         next_frame = now + frame_period
+                    self._render_s.append(clock() - t0)
+                    # Ready before the take: the slowest recent render, plus a step that may
+                    # still be running when the render is due, plus a margin.
+                    lead = max(self._render_s) + self._step_s + RENDER_MARGIN
+                    aligned = self._aligned(next_frame, lead, frame_period, clock())
+                    if aligned is not None:
+                        next_frame = aligned
             except Exception as exc:
                 self.errors += 1
                 self.last_error = f"{type(exc).__name__}: {exc}"
@@ -352,6 +369,18 @@ class EngineHost:
             wait = min(next_frame - clock(), due_step, 0.05)
             if wait > 0:
                 self._stop.wait(wait)
+
+    def _aligned(self, planned: float, render_s: float, period: float, now: float) -> float | None:
+        """When to render the next frame so it is fresh when the stream takes it.
+
+        The stream publishes its take times (see :meth:`FrameMailbox.want`); the next
+        render starts ``render_s`` before the take that follows ``planned - period / 2``.
+        None when no stream pulls (the fixed grid then stands).
+        """
+        take = self.mailbox.next_wanted(max(now, planned - period / 2))
+        if take is None:
+            return None
+        return max(now, take - render_s)
 
     def _stats(
         self, params: Mapping[str, Any], sps: float, fps: float, step_ms: float, frame_ms: float

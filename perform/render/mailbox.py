@@ -44,7 +44,27 @@ class FrameMailbox:
         self._frame: Frame | None = None
         self.posted = 0
         self.replaced_unread = 0
+        self.wanted: tuple[float, float] | None = None
+        """(next take time, period) from the stream's track, if one pulls."""
         self._read_seq = 0
+
+    def want(self, at: float, period: float) -> None:
+        """The stream says when it will take its next frame (``perf_counter`` time) and
+        how often: the engine then renders each frame just before it is taken, instead of
+        at an unrelated phase (which can cost almost a frame of latency)."""
+        self.wanted = (at, period)
+
+    def next_wanted(self, now: float) -> float | None:
+        """The first take time after ``now`` (None without a recent schedule)."""
+        wanted = self.wanted
+        if wanted is None:
+            return None
+        at, period = wanted
+        if now - at > 1.0:  # the stream stopped pulling: forget it
+            return None
+        if at <= now:
+            at += (int((now - at) / period) + 1) * period
+        return at
 
     def put(self, frame: Frame) -> None:
         with self._lock:

@@ -149,6 +149,8 @@ class OrganismTrack(MediaStreamTrack):
         assert self._start is not None
         pts = max(self._last_pts + 1, round((slot - self._start) * 90000))
         self._last_pts = pts
+        if self.clock is time.perf_counter:  # the engine's clock: tell it when we take frames
+            self.mailbox.want(self._next - self._lead(), self.period)
         frame = self.mailbox.latest()
         seq = frame.seq if frame is not None else 0
         fresh = frame is None and self._last_video is None or seq != self._last_seq
