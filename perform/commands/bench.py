@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 #: Suite modules under ``perform.bench`` (each issue adds its own).
-SUITES = ("core", "engines", "control", "setlist", "stream", "tui")
+SUITES = ("core", "engines", "control", "setlist", "stream", "tui", "soak")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--quick", action="store_true", help="shorter runs (smoke test, noisier figures)"
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="how long the soak suite runs (default 3; the DESIGN budget is for 60)",
     )
     parser.add_argument(
         "--all",
