@@ -33,6 +33,8 @@ def format_show(state: ShowState, now: float) -> str | None:
 
 
 def format_stats(stats: EngineStats) -> str:
+    if not stats.engine:
+        return f"engine on {stats.backend}: growing the first organism ({stats.preset})..."
     line = (
         f"engine {stats.engine}/{stats.preset} on {stats.backend}: "
         f"{stats.steps_per_second:7.1f} steps/s, {stats.frames_per_second:5.1f} frames/s, "

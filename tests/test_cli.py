@@ -71,3 +71,11 @@ def test_bench_core_quick_prints_a_table_and_json(tmp_path):
 
     data = json.loads(record.read_text())
     assert data["machine"]["cpus"] and any(r["name"] == "ParamStore.apply" for r in data["results"])
+
+
+def test_the_first_status_line_says_the_organism_is_growing():
+    from perform.headless import format_stats
+    from perform.render.host import EngineStats
+
+    stats = EngineStats("numpy", "numpy", "", "medusa", 0.0, 30.0, 0.0, 0.0, 0, 0, None)
+    assert format_stats(stats) == "engine on numpy: growing the first organism (medusa)..."
