@@ -24,7 +24,7 @@ from pydantic import Field
 from perform.curves import Curve
 from perform.errors import ParamError, SetlistError, did_you_mean
 from perform.params import ParamSpec
-from perform.registry import lora_param_name
+from perform.registry import lora_param_name, lora_spec
 from perform.tomlfile import Strict, TomlSource, format_loc, read_toml, validate
 
 Unit = Literal["seconds", "beats", "bars"]
@@ -377,8 +377,8 @@ def check_semantics(
                     " (declare it under [[scope.loras]])" if not loras else ""
                 )
                 problems.add((*at, "loras", name), f"unknown LoRA '{name}'{hint}")
-            elif not -10 <= value <= 10:
-                problems.add((*at, "loras", name), f"scale {value} is outside -10..10")
+            elif (why := _check_value(lora_spec(lora_param_name(name)), value)) is not None:
+                problems.add((*at, "loras", name), f"scale {why}")
         transition = scene.transition
         if transition is not None:
             for name in transition.snap:

@@ -236,3 +236,13 @@ def test_perform_check_validates_show_files(tmp_path):
         "show.toml:5: scenes[0].prset: unknown key 'prset' in [scenes[0]] (did you mean 'preset'?)"
         in result.stdout + result.stderr
     )
+
+
+def test_a_lora_scale_the_parameter_cannot_hold_is_refused(tmp_path):
+    text = (
+        HEADER
+        + '[scope]\npipeline = "longlive"\n'
+        + '[[scope.loras]]\nname = "arcane"\npath = "/loras/arcane.safetensors"\n'
+        + '[[scenes]]\nname = "x"\nloras = { arcane = 3.0 }\n'
+    )
+    assert "scenes[0].loras.arcane: scale 3.0 is outside -2..2" in error_of(tmp_path, text)
