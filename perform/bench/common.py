@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -9,6 +10,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -88,3 +90,61 @@ def _fmt(value: float) -> str:
 
 def to_json(results: Sequence[Result]) -> str:
     return json.dumps({"machine": machine(), "results": [asdict(r) for r in results]}, indent=2)
+
+
+class LoopLagProbe:
+    """Records how late the loop wakes from a 2 ms sleep (its lag)."""
+
+    def __init__(self) -> None:
+        self.lags: list[float] = []
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stop.is_set():
+            t0 = loop.time()
+            await asyncio.sleep(0.002)
+            self.lags.append(loop.time() - t0 - 0.002)
+
+    async def stop(self) -> float:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        lags = sorted(self.lags)
+        return lags[int(len(lags) * 0.99)] * 1e3 if lags else float("nan")
+
+
+def standalone_host(
+    world: int, fps: float, steps_per_second: float, **kwargs: Any
+) -> tuple[Any, Any]:
+    """A started engine host (numpy) on a fresh store, without a session: ``(host, store)``."""
+    from engines import all_params, numpy_backend, presets
+    from perform.registry import build_store
+    from perform.render.host import EngineHost
+
+    store = build_store(presets(), "medusa", all_params())
+    host = EngineHost.for_store(
+        store,
+        numpy_backend(),
+        world=world,
+        width=world,
+        height=world,
+        fps=fps,
+        steps_per_second=steps_per_second,
+        **kwargs,
+    )
+    host.start()
+    return host, store
+
+
+def fader_mapping(path: Path, device: str) -> Path:
+    """A mapping file: the port named ``device`` (lower case) drives color.hue with CC 7."""
+    path.write_text(
+        f'[device]\nname = "{device}"\nmatch = "{device.lower()}"\n\n'
+        '[[bind]]\ncc = 7\nparam = "color.hue"\ntakeover = "jump"\n'
+    )
+    return path

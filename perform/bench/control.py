@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perform.bench.common import Result, percentiles
+from perform.bench.common import LoopLagProbe, Result, fader_mapping, percentiles
 
 NAME = "control"
 HELP = "MIDI (JACK) and OSC input -> ParamStore applied: p50/p99 latency, loop lag"
@@ -51,32 +51,6 @@ def _config(mapping: Path | None) -> Any:
             "osc": {"port": 0, "http": False},
         }
     )
-
-
-class _Probe:
-    """Records how late the loop wakes from a 2 ms sleep (its lag)."""
-
-    def __init__(self) -> None:
-        self.lags: list[float] = []
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while not self._stop.is_set():
-            t0 = loop.time()
-            await asyncio.sleep(0.002)
-            self.lags.append(loop.time() - t0 - 0.002)
-
-    async def stop(self) -> float:
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-        lags = sorted(self.lags)
-        return lags[int(len(lags) * 0.99)] * 1e3 if lags else float("nan")
 
 
 async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], list[float], float]:
@@ -120,7 +94,7 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
             pending[value] = time.perf_counter()
             send(value)
 
-    probe = _Probe()
+    probe = LoopLagProbe()
     probe.start()
     thread = threading.Thread(target=sender, daemon=True)
     thread.start()
@@ -248,11 +222,7 @@ def run(options: argparse.Namespace) -> list[Result]:
     count = 300 if options.quick else 2000
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as folder:
-        mapping = Path(folder) / "bench.toml"
-        mapping.write_text(
-            '[device]\nname = "Bench controller"\nmatch = "bench controller"\n\n'
-            '[[bind]]\ncc = 7\nparam = "color.hue"\ntakeover = "jump"\n'
-        )
+        mapping = fader_mapping(Path(folder) / "bench.toml", "Bench controller")
         try:
             with private_jack_server(period=PERIOD, rate=RATE):
                 results.append(_jack_hop(min(count, 500)))

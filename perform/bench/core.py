@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from perform.bench.common import Result, best_of, percentiles, rate
+from perform.bench.common import Result, best_of, percentiles, rate, standalone_host
 
 NAME = "core"
 HELP = "Gray-Scott steps/s, engine host steps and frames/s, ParamStore write latency"
@@ -28,22 +28,7 @@ def _engine_rate(world: int, seconds: float) -> float:
 
 def _host_run(world: int, fps: int, seconds: float) -> dict[str, float]:
     """Run the real engine thread with an unreachable step target: what it sustains."""
-    from engines import all_params, numpy_backend, presets
-    from perform.registry import build_store
-    from perform.render.host import EngineHost
-
-    store = build_store(presets(), "medusa", all_params())
-    host = EngineHost.for_store(
-        store,
-        numpy_backend(),
-        world=world,
-        width=world,
-        height=world,
-        fps=fps,
-        steps_per_second=100_000,
-        max_catchup=1_000,
-    )
-    host.start()
+    host, _ = standalone_host(world, fps, 100_000, max_catchup=1_000)
     deadline = time.perf_counter() + 30
     while host.engine is None and time.perf_counter() < deadline:  # the first organism grows
         time.sleep(0.05)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from perform.bench.common import Result, percentiles
+from perform.bench.common import Result, percentiles, standalone_host
 
 NAME = "stream"
 HELP = "VP8 vs H.264 beside the engine, frames/s and jitter into the track, store->channel latency"
@@ -85,22 +85,7 @@ def _texture_frames(count: int) -> list[Any]:
 
 
 def _start_engine() -> Any:
-    from engines import all_params, numpy_backend, presets
-    from perform.registry import build_store
-    from perform.render.host import EngineHost
-
-    store = build_store(presets(), "medusa", all_params())
-    host = EngineHost.for_store(
-        store,
-        numpy_backend(),
-        world=SIZE,
-        width=SIZE,
-        height=SIZE,
-        fps=FPS,
-        steps_per_second=60,
-    )
-    host.start()
-    return host, store
+    return standalone_host(SIZE, FPS, 60)
 
 
 class OtherLoad:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perform.bench.common import Result, percentiles
+from perform.bench.common import LoopLagProbe, Result, fader_mapping, percentiles
 
 NAME = "tui"
 HELP = "the TUI under a 1000 msg/s MIDI flood: preview and UI rates, key latency, engine steps/s"
@@ -60,7 +60,6 @@ async def measure(
 ) -> dict[str, float]:
     import rtmidi
 
-    from perform.bench.control import _Probe
     from perform.build import RunOptions, build_session
     from perform.tui.app import PerformApp
     from perform.tui.widgets.param_table import ParamTable
@@ -99,7 +98,7 @@ async def measure(
             table.move_cursor(row=table.names.index("engine.speed"))
             sent: list[int] = []
             sender = threading.Thread(target=_flood, args=(out, rate, seconds, sent), daemon=True)
-            probe = _Probe()
+            probe = LoopLagProbe()
             steps0, drawn0, t0 = session.host.total_steps, preview.frames_drawn, time.perf_counter()
             updates = 0
             probe.start()
@@ -149,11 +148,7 @@ def run(options: argparse.Namespace) -> list[Result]:
     seconds = 3.0 if options.quick else 8.0
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as folder:
-        mapping = Path(folder) / "flood.toml"
-        mapping.write_text(
-            '[device]\nname = "Flood controller"\nmatch = "flood controller"\n\n'
-            '[[bind]]\ncc = 7\nparam = "color.hue"\ntakeover = "jump"\n'
-        )
+        mapping = fader_mapping(Path(folder) / "flood.toml", "Flood controller")
         try:
             with private_jack_server():
                 for flood in (False, True):

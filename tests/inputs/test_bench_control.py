@@ -9,11 +9,9 @@ from perform.bench import control
 
 
 async def test_the_midi_and_osc_cases_measure_every_sample(jack, tmp_path):
-    mapping = tmp_path / "bench.toml"
-    mapping.write_text(
-        '[device]\nname = "Bench controller"\nmatch = "bench controller"\n\n'
-        '[[bind]]\ncc = 7\nparam = "color.hue"\ntakeover = "jump"\n'
-    )
+    from perform.bench.common import fader_mapping
+
+    mapping = fader_mapping(tmp_path / "bench.toml", "Bench controller")
     midi, inside = await control._midi_case(60, mapping)
     (osc,) = await control._osc_case(60)
     for result in (midi, inside, osc):

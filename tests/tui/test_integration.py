@@ -197,13 +197,10 @@ def test_config_used_here_keeps_scope_off_by_default():
 
 
 async def test_a_midi_flood_keeps_the_ui_responsive_and_the_engine_at_speed(jack, tmp_path):
+    from perform.bench.common import fader_mapping
     from perform.bench.tui import measure
 
-    mapping = tmp_path / "flood.toml"
-    mapping.write_text(
-        '[device]\nname = "Flood controller"\nmatch = "flood controller"\n\n'
-        '[[bind]]\ncc = 7\nparam = "color.hue"\ntakeover = "jump"\n'
-    )
+    mapping = fader_mapping(tmp_path / "flood.toml", "Flood controller")
     quiet = await measure(mapping, flood=False, seconds=2.0)
     flood = await measure(mapping, flood=True, seconds=2.0)
     assert flood["midi_per_s"] > 700  # the flood really ran
