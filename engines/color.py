@@ -235,7 +235,11 @@ class Colourist:
         d = self._thicken(density, thickness) if thickness > 0.5 else density
         t, a = self._signals(d, _f(params, "color.zones", 1.0) * self.look.zones)
         bloom = self.look.bloom * _f(params, "color.bloom", 1.0)
-        if bloom > 0.01:
+        if bloom > 0.01 and self.backend.is_gpu and self.n % 32 == 0 and self.n >= 64:
+            if self._up4 is None:
+                self._up4 = Upsample(xp, self.n // 4, self.n)
+            gpu.glow(a, GLOW_LEVELS, bloom, self._up4.taps)
+        elif bloom > 0.01:
             glow = self._glow(a)
             if glow is not None:
                 glow *= bloom

@@ -98,6 +98,12 @@ class Upsample:
         self._wy = xp.asarray(w)[:, None]
         self._wx = xp.asarray(w)[None, :]
 
+    @property
+    def taps(self) -> tuple[Any, Any, Any]:
+        """(first source index, second source index, weight of the second) per output line,
+        the same on both axes."""
+        return self._i0, self._i1, self._wx.reshape(-1)
+
     def __call__(self, field: Any) -> Any:
         taps = (self._i0, self._i1)
         return separable_lerp(self.xp, field, taps, self._wy, taps, self._wx)

@@ -15,6 +15,9 @@ import numpy
 
 BackendName = Literal["auto", "numpy", "cupy"]
 
+PINNED_RING = 16
+"""Pinned buffers per shape for deferred reads (see :meth:`Backend._pinned_slot`)."""
+
 
 @dataclass
 class Backend:
@@ -26,6 +29,10 @@ class Backend:
     _pinned_buffers: dict[tuple[tuple[int, ...], str], Any] = field(
         default_factory=dict, repr=False
     )
+    _pinned_rings: dict[tuple[tuple[int, ...], str], list[Any]] = field(
+        default_factory=dict, repr=False
+    )
+    _pinned_turns: dict[tuple[tuple[int, ...], str], int] = field(default_factory=dict, repr=False)
 
     @property
     def is_gpu(self) -> bool:
@@ -41,6 +48,24 @@ class Backend:
             pinned = cupyx.empty_pinned(shape, dtype)
             self._pinned_buffers[key] = pinned
         return pinned
+
+    def _pinned_slot(self, shape: tuple[int, ...], dtype: Any) -> numpy.ndarray:
+        """One of a ring of :data:`PINNED_RING` small pinned buffers per shape, for reads in
+        flight: page-locking memory costs far more than a small copy, so it is done once
+        per slot, not once per frame. A slot is reused only after the ring has gone round
+        (each organism keeps one read in flight; a few organisms live at once)."""
+        key = (tuple(shape), str(dtype))
+        ring = self._pinned_rings.get(key)
+        if ring is None:
+            import cupyx
+
+            ring = self._pinned_rings[key] = [
+                cupyx.empty_pinned(shape, dtype) for _ in range(PINNED_RING)
+            ]
+            self._pinned_turns[key] = 0
+        turn = self._pinned_turns[key]
+        self._pinned_turns[key] = turn + 1
+        return ring[turn % PINNED_RING]
 
     def to_host(self, array: Any) -> numpy.ndarray:
         """Copy a device array to host memory (a no-op view for NumPy).
@@ -96,9 +121,8 @@ class Deferred:
             self._host = numpy.asarray(array)
             return
         import cupy
-        import cupyx
 
-        self._host = cupyx.empty_pinned(array.shape, array.dtype)
+        self._host = backend._pinned_slot(array.shape, array.dtype)
         try:
             array.get(out=self._host, blocking=False)
         except TypeError:  # CuPy < 13: a stream argument makes the copy asynchronous

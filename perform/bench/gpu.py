@@ -44,7 +44,7 @@ CASES = (
 )
 
 
-def _rate(fn: Callable[[], None], sync: Callable[[], None], seconds: float) -> float:
+def _rate(fn: Callable[[], object], sync: Callable[[], None], seconds: float) -> float:
     """Calls per second over at least ``seconds`` (best of three windows)."""
     best = 0.0
     for _ in range(3):
@@ -76,11 +76,12 @@ def _graph_rate(organism: Any, params: dict[str, Any], steps: int, seconds: floa
         for _ in range(4):  # plans and pool blocks for this stream, outside the capture
             engine.advance(params)
         stream.synchronize()
-        before = [f.copy() for f in engine.fields()]
+        fields = engine.fields() or [engine.measured()]
+        before = [f.copy() for f in fields]
         for _ in range(steps):
             engine.advance(params)
-        eager = [f.copy() for f in engine.fields()]
-        for f, b in zip(engine.fields(), before, strict=True):
+        eager = [f.copy() for f in fields]
+        for f, b in zip(fields, before, strict=True):
             f[...] = b
         stream.synchronize()
         stream.begin_capture()
@@ -89,9 +90,7 @@ def _graph_rate(organism: Any, params: dict[str, Any], steps: int, seconds: floa
         graph = stream.end_capture()
         graph.launch(stream)
         stream.synchronize()
-        error = max(
-            float(cupy.abs(f - e).max()) for f, e in zip(engine.fields(), eager, strict=True)
-        )
+        error = max(float(cupy.abs(f - e).max()) for f, e in zip(fields, eager, strict=True))
         best = 0.0
         for _ in range(3):
             replays, t0 = 0, time.perf_counter()
@@ -105,6 +104,41 @@ def _graph_rate(organism: Any, params: dict[str, Any], steps: int, seconds: floa
                         break
             best = max(best, replays * steps / elapsed)
     return best, error
+
+
+def _graph_frames(organism: Any, params: dict[str, Any], world: int, seconds: float) -> float:
+    """Device time of whole frames: step (rule, flows, containment, stir) and colour
+    (RGB + I420) of 8 frames captured into one CUDA graph, replayed. This is what the
+    organism costs the GPU it shares with Scope, without the Python that launches it
+    (regulation's small read-back and the host copy are timed on their own)."""
+    import cupy
+
+    frames = 8
+    params = {**params, "color.drift": 0.0}  # one colour table: no table is built in capture
+    stream = cupy.cuda.Stream(non_blocking=True)
+    with stream:
+        for _ in range(4):
+            organism.step(params)
+            organism.render(params, world, world)
+        stream.synchronize()
+        stream.begin_capture()
+        for _ in range(frames):
+            organism.step(params)
+            organism.render(params, world, world)
+        graph = stream.end_capture()
+        best = 0.0
+        for _ in range(3):
+            replays, t0 = 0, time.perf_counter()
+            while True:
+                graph.launch(stream)
+                replays += 1
+                if replays % 4 == 0:
+                    stream.synchronize()
+                    elapsed = time.perf_counter() - t0
+                    if elapsed >= seconds:
+                        break
+            best = max(best, replays * frames / elapsed)
+    return best
 
 
 def copy_bandwidth() -> float:
@@ -165,14 +199,19 @@ def measure(preset: str, world: int, seconds: float, graph: bool = True) -> Resu
         metrics["copy_ms"] = 1000.0 / _rate(
             lambda: backend.to_host_many(packed, [(0, packed.shape)]), sync, seconds / 3
         )
-    note = ""
+    notes = [f"fft: {organism.engine.fft.gpu_path}"] if hasattr(organism.engine, "fft") else []
     if graph:
         try:
             rate, error = _graph_rate(organism, params, 32, seconds)
             metrics["graph_steps_per_s"] = rate
             metrics["graph_max_abs_error"] = error
         except Exception as exc:  # a capture that fails is a finding, not a crash
-            note = f"graph capture failed: {type(exc).__name__}: {exc}"[:160]
+            notes.append(f"rule graph capture failed: {type(exc).__name__}: {exc}"[:120])
+        try:
+            metrics["device_frames_per_s"] = _graph_frames(organism, params, world, seconds)
+        except Exception as exc:
+            notes.append(f"frame graph capture failed: {type(exc).__name__}: {exc}"[:120])
+    note = "; ".join(notes)
     return Result(NAME, preset, metrics, {"engine": spec.engine, "world": world}, note=note)
 
 
@@ -192,7 +231,7 @@ def run(options: argparse.Namespace) -> list[Result]:
             {"device": select_backend("cupy").reason},
         )
     ]
-    sizes = (1024,) if quick else (1024, 512)
+    sizes = tuple(getattr(options, "world", None) or ((1024,) if quick else (1024, 512)))
     for world in sizes:
         cases = CASES[:1] if quick else CASES
         for preset in cases:
@@ -239,6 +278,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m perform.bench.gpu")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--world", type=int, action="append", help="world sizes (repeatable)")
     parser.add_argument("--profile", metavar="PATH", help="cProfile of coral 1024 frames")
     args = parser.parse_args()
     if args.profile:

@@ -9,6 +9,7 @@ import pytest
 from engines import ENGINES, Organism, get_preset, numpy_backend, select_backend
 from engines.base import Look
 from engines.color import Colourist
+from engines.palette import A_LEVELS, T_LEVELS
 from engines.xp import _cupy_problem
 from tests.engines.helpers import ONE_PER_ENGINE, params
 
@@ -85,8 +86,20 @@ def test_pictures_match_numpy():
         picture = colourist.render(backend.xp.asarray(density), {}, 208, 120)
         pictures.append((host(picture.rgb), host(picture.yuv)))
     (rgb0, yuv0), (rgb1, yuv1) = pictures
-    assert np.abs(rgb0.astype(int) - rgb1.astype(int)).max() <= 2
-    assert np.abs(yuv0.astype(int) - yuv1.astype(int)).max() <= 2
+    # The signals are float32 on both sides but rounded differently (fused multiply-adds
+    # on the GPU), so a pixel right at a colour-table boundary may land one table level
+    # over: never more than one level's step, and rarely (seen on an H200: 4 of 255 on a
+    # few pixels).
+    tables = colourist.tables.get(colourist.table_key({}, 0.0))
+    planes = [host(tables.rgb)] + [host(t)[:, None] for t in (tables.y, tables.u, tables.v)]
+    table = np.concatenate([p.astype(int) for p in planes], axis=1)
+    level = max(
+        int(np.abs(np.diff(table.reshape(T_LEVELS, A_LEVELS, -1), axis=ax)).max()) for ax in (0, 1)
+    )
+    for ours, theirs in ((rgb0, rgb1), (yuv0, yuv1)):
+        diff = np.abs(ours.astype(int) - theirs.astype(int))
+        assert diff.max() <= level
+        assert np.mean(diff > 2) < 0.005
 
 
 def test_one_host_copy_per_frame_into_independent_arrays():
