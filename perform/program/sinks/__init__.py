@@ -72,18 +72,23 @@ class Availability:
     available: bool
     why: str
     """When not available: why, and how to get it. When available: what it does."""
+    note: str | None = None
+    """Available, but something to set up first (e.g. load v4l2loopback)."""
 
 
 def availability() -> list[Availability]:
     """One row per sink kind: can it run on this machine, and if not, why and how."""
     rows = []
     for kind, factory in FACTORIES.items():
+        note = None
         try:
             sink = factory()
             why = _why_not(sink)
+            hint = getattr(sink, "hint", None)
+            note = hint() if why is None and callable(hint) else None
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}"
-        rows.append(Availability(kind, why is None, why or DESCRIPTIONS[kind]))
+        rows.append(Availability(kind, why is None, why or DESCRIPTIONS[kind], note))
     return rows
 
 

@@ -75,6 +75,10 @@ class ThreadedSink:
         it; None if it may."""
         return None
 
+    def hint(self) -> str | None:
+        """Something to set up before it can send (it will keep retrying until then)."""
+        return None
+
     def open_output(self, stream: str, name: str, frame: ProgramFrame) -> Any:
         """Open one named output sized for ``frame`` (runs on the worker thread)."""
         raise NotImplementedError

@@ -42,6 +42,16 @@ class VirtualCameraSink(ThreadedSink):
     def unavailable(self) -> str | None:
         return missing("pyvirtualcam", "vcam")
 
+    def hint(self) -> str | None:
+        import sys
+        from pathlib import Path
+
+        if sys.platform.startswith("linux") and not any(
+            Path("/sys/devices/virtual/video4linux").glob("video*")
+        ):
+            return f"no v4l2loopback device yet: {HOW['linux']}"
+        return None
+
     def open_output(self, stream: str, name: str, frame: ProgramFrame) -> Any:
         import sys
 
