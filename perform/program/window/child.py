@@ -80,7 +80,8 @@ class StageWindow:
         self.glfw = glfw
         self.ring = ring
         self.conn = conn
-        self.records: deque[tuple[int, int, float, float, float]] = deque(maxlen=4096)
+        self.records: deque[tuple[int, int, float, float, float, float]] = deque(maxlen=4096)
+        """Per present: seq, index, submitted, picked up here, presented, upload seconds."""
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
@@ -221,6 +222,7 @@ class StageWindow:
             while self.conn.poll():
                 if not self.command(self.conn.recv()):
                     return
+            picked = time.perf_counter()
             frame = self.ring.read_latest(self.seq)
             if frame is not None:
                 t0 = time.perf_counter()
@@ -231,7 +233,9 @@ class StageWindow:
                 done = time.perf_counter()
                 self.seq = frame.seq
                 self.ring.presented(frame.seq)
-                self.records.append((frame.seq, frame.index, frame.submit_t, done, t_up - t0))
+                self.records.append(
+                    (frame.seq, frame.index, frame.submit_t, picked, done, t_up - t0)
+                )
                 glfw.poll_events()
             else:
                 if self.dirty:

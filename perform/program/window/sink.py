@@ -196,8 +196,9 @@ class WindowSink:
         return numpy.frombuffer(data, numpy.uint8).reshape(h, w, 3)
 
     def stats(self, timeout: float = 30.0) -> tuple[list[tuple[Any, ...]], float]:
-        """The child's present records ``(seq, index, submit_t, presented_t, upload_s)``
-        and its CPU seconds so far."""
+        """The child's present records ``(seq, index, submitted, picked_up, presented,
+        upload_s)`` (``perf_counter`` times, comparable across processes) and its CPU
+        seconds so far."""
         reply = self._request(("stats",), "stats", timeout)
         return [tuple(r) for r in reply[1]], float(reply[2])
 
