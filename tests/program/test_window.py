@@ -116,6 +116,31 @@ async def test_actions_toggle_full_screen_and_cycle_displays(window: WindowSink)
     compare(window.readback(), picture)
 
 
+async def test_app_actions_drive_the_window(window: WindowSink) -> None:
+    from perform.actions import CORE_ACTIONS, ActionRegistry
+    from perform.program.window.actions import bind_window_actions
+
+    actions = ActionRegistry()
+    for spec in CORE_ACTIONS:
+        actions.define(spec.name, spec.doc, spec.takes_arg)
+    unbind = bind_window_actions(actions, window)
+    await on(window)
+    await shows(window, frame(512, 512, seed=12))
+    assert actions.invoke("window.fullscreen", "off", source="osc")
+    await eventually(lambda: not window.window_state["fullscreen"], START_S)
+    assert window.readback().shape == (540, 960, 3)
+    assert actions.invoke("window.fullscreen")  # toggle: back on
+    await eventually(lambda: window.window_state["fullscreen"], START_S)
+    assert window.readback().shape == (1080, 1920, 3)
+    assert actions.invoke("window.display", "1") and actions.invoke("window.display")
+    assert not actions.invoke("window.fullscreen", "maybe")  # refused, counted, not raised
+    assert not actions.invoke("window.display", "0")
+    assert actions.failures == 2
+    unbind()
+    assert not actions.bound("window.fullscreen") and not actions.bound("window.display")
+    await eventually(lambda: window.display == 1 and window.window_state["display"] == 0, START_S)
+
+
 def _xtest() -> tuple[object, object, int]:
     """libX11 + libXtest through ctypes: real key presses into the X server."""
     x11_name, xtst_name = ctypes.util.find_library("X11"), ctypes.util.find_library("Xtst")

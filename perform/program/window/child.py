@@ -149,7 +149,10 @@ class StageWindow:
 
     def set_display(self, index: int | None) -> None:
         count = len(self.glfw.get_monitors() or [])
-        self.display = (self.display + 1) % max(count, 1) if index is None else index
+        if index is None:
+            self.display = (self.display + 1) % max(count, 1)
+        else:
+            self.display = min(max(index, 0), max(count - 1, 0))
         self.place()
         self._announce()
 

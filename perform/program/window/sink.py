@@ -59,7 +59,7 @@ class WindowSink:
     def __init__(
         self,
         name: str = "perform",
-        display: int = 0,
+        display: int = 1,
         fullscreen: bool = True,
         vsync: bool = True,
         max_width: int = 2048,
@@ -71,7 +71,9 @@ class WindowSink:
         **_: Any,
     ) -> None:
         self.name = name
-        self.display = display
+        self.display = max(1, int(display))
+        """1-based, as ``perform outputs`` numbers them (and ``[output] window.display``);
+        a number past the last display falls back to the last one."""
         self.fullscreen = fullscreen
         self.vsync = vsync
         self.max_size = (max_width, max_height)
@@ -182,9 +184,10 @@ class WindowSink:
     def next_display(self) -> None:
         self._commands.put(("display", None))
 
-    def set_display(self, index: int) -> None:
-        self.display = index
-        self._commands.put(("display", index))
+    def set_display(self, number: int) -> None:
+        """Move to display ``number`` (1-based, as ``perform outputs`` lists them)."""
+        self.display = max(1, int(number))
+        self._commands.put(("display", self.display - 1))
 
     # -- for tests and the bench ---------------------------------------------------------
 
@@ -251,7 +254,7 @@ class WindowSink:
                 self._ring.name,
                 self._ring.capacity,
                 child_end,
-                self.display,
+                self.display - 1,
                 self.fullscreen,
                 self.vsync,
             ),
@@ -307,7 +310,7 @@ class WindowSink:
                     what = message[0]
                     if what in ("ready", "state"):
                         self.window_state = dict(message[1])
-                        self.display = int(message[1]["display"])
+                        self.display = int(message[1]["display"]) + 1
                         self.fullscreen = bool(message[1]["fullscreen"])
                         if what == "ready":
                             ready = True
