@@ -20,6 +20,7 @@ from perform.program.window import WindowSink
 from perform.program.window.gl import letterbox
 from perform.program.window.xvfb import Xvfb
 from tests.helpers import eventually
+from tests.program.conftest import require_display
 from tests.program.pictures import frame, resize_nearest
 
 pytestmark = pytest.mark.timeout(300)
@@ -145,7 +146,7 @@ def _xtest() -> tuple[object, object, int]:
     """libX11 + libXtest through ctypes: real key presses into the X server."""
     x11_name, xtst_name = ctypes.util.find_library("X11"), ctypes.util.find_library("Xtst")
     if not x11_name or not xtst_name:
-        pytest.skip("libX11/libXtst not found (Debian: libxtst6)")
+        require_display("libX11/libXtst not found to press keys (Debian: libxtst6)")
     x11, xtst = ctypes.CDLL(x11_name), ctypes.CDLL(xtst_name)
     x11.XOpenDisplay.restype = ctypes.c_void_p
     x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
@@ -232,3 +233,18 @@ async def test_a_display_that_cannot_be_opened_is_unavailable(
     finally:
         sink.close()
     assert sink.status().state is SinkState.UNAVAILABLE
+
+
+async def test_a_frame_too_big_for_the_ring_is_counted_and_said(xserver: Xvfb) -> None:
+    sink = WindowSink(name="perform small", max_width=256, max_height=256)
+    try:
+        await on(sink)
+        assert tuple(sink.window_state["framebuffer"]) == (1920, 1080)
+        sink.submit(frame(512, 512))
+        status = sink.status()
+        assert status.dropped == 1 and status.frames == 0
+        assert "1 frames larger than 256x256 were not shown" in status.detail
+        small = frame(256, 128, seed=13)
+        compare(await shows(sink, small), small)
+    finally:
+        sink.close()

@@ -70,7 +70,13 @@ class StageWindow:
     """The window, its GL renderer and the loop; lives in the child process only."""
 
     def __init__(
-        self, ring: FrameRing, conn: Connection, display: int, fullscreen: bool, vsync: bool
+        self,
+        ring: FrameRing,
+        conn: Connection,
+        display: int,
+        fullscreen: bool,
+        vsync: bool,
+        title: str = "perform",
     ) -> None:
         import glfw
         import moderngl
@@ -93,7 +99,7 @@ class StageWindow:
             raise RuntimeError("no display: glfw sees no monitor")
         self.display = min(max(display, 0), len(monitors) - 1)
         self.fullscreen = fullscreen
-        self.window = glfw.create_window(*WINDOWED_SIZE, "perform", None, None)
+        self.window = glfw.create_window(*WINDOWED_SIZE, title, None, None)
         if not self.window:
             raise RuntimeError("no OpenGL 3.3 window: glfw.create_window failed")
         glfw.make_context_current(self.window)
@@ -269,6 +275,7 @@ def main(
     display: int,
     fullscreen: bool,
     vsync: bool,
+    title: str = "perform",
 ) -> None:
     """The child process's entry point (``multiprocessing`` target, spawn start method)."""
     # Tests run a window under Xvfb; nothing here needs a terminal.
@@ -286,7 +293,7 @@ def main(
             return
         try:
             try:
-                window = StageWindow(ring, conn, display, fullscreen, vsync)
+                window = StageWindow(ring, conn, display, fullscreen, vsync, title)
             except Exception as exc:
                 conn.send(("unavailable", f"{exc} ({_glfw_error(glfw)})"))
                 return

@@ -257,6 +257,7 @@ class WindowSink:
                 self.display - 1,
                 self.fullscreen,
                 self.vsync,
+                self.name,
             ),
             name="perform-stage-window",
             daemon=True,
