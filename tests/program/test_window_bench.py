@@ -17,6 +17,7 @@ KEYS = (
     "window_frame_interval_ms_p99",
     "window_added_latency_ms_p95",
     "window_hop_ms_p95",
+    "window_hop_idle_ms_p95",
     "program_submit_ms_per_frame",
     "program_upload_ms_per_frame",
     "window_cpu_ms_per_frame",
@@ -36,6 +37,7 @@ def test_bench_window_quick(tmp_path: Path, xserver: Xvfb) -> None:
     assert metrics["presented"] > 1 and metrics["submitted"] >= metrics["presented"]
     assert metrics["window_present_fps"] > 0
     assert metrics["window_added_latency_ms_p95"] >= metrics["window_hop_ms_p95"] >= 0
+    assert metrics["window_hop_idle_ms_p95"] >= 0
     assert result["params"]["screen"] == "1920x1080"
     assert f"X server {xserver.display}" in result["note"] and "llvmpipe" in result["note"]
     assert "window_present_fps" in done.stdout
