@@ -113,6 +113,8 @@ class StageWindow:
         )
         self.seq = 0
         self.dirty = True
+        self.keyed: list[tuple[Any, ...]] = []
+        """Commands from keys pressed in the window, applied after the event pump."""
 
     # -- placement -----------------------------------------------------------------------
 
@@ -168,11 +170,16 @@ class StageWindow:
 
     def _settle(self) -> None:
         # Let the window system apply a move/resize before reporting the new size.
-        for _ in range(20):
-            self.glfw.poll_events()
-            self.draw()
-            fb = self.glfw.get_framebuffer_size(self.window)
-            if not self.fullscreen or fb[0] > WINDOWED_SIZE[0]:
+        glfw = self.glfw
+        expected = WINDOWED_SIZE
+        monitors = glfw.get_monitors() or []
+        if self.fullscreen and monitors:
+            mode = glfw.get_video_mode(monitors[self.display % len(monitors)])
+            expected = (mode.size.width, mode.size.height)
+        for _ in range(50):
+            glfw.poll_events()
+            self.present()
+            if tuple(glfw.get_framebuffer_size(self.window)) == expected:
                 break
             time.sleep(0.01)
 
@@ -180,12 +187,14 @@ class StageWindow:
         glfw = self.glfw
         if action != glfw.PRESS:
             return
+        # Applied by the loop after the event pump returns: glfw must not be re-entered
+        # (poll_events) from inside its own callback.
         if key == glfw.KEY_F:
-            self.set_fullscreen(None)
+            self.keyed.append(("fullscreen", None))
         elif key == glfw.KEY_D:
-            self.set_display(None)
+            self.keyed.append(("display", None))
         elif key == glfw.KEY_ESCAPE and self.fullscreen:
-            self.set_fullscreen(False)
+            self.keyed.append(("fullscreen", False))
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -228,6 +237,8 @@ class StageWindow:
         self.conn.send(("ready", asdict(self.state())))
         while True:
             self.ring.beat()
+            while self.keyed:
+                self.command(self.keyed.pop(0))
             while self.conn.poll():
                 if not self.command(self.conn.recv()):
                     return

@@ -113,6 +113,8 @@ class WindowSink:
             if self._ring is None:
                 self._ring = FrameRing.create(*self.max_size)
             self._stop.clear()
+            while not self._commands.empty():  # a "quit" left by an earlier close()
+                self._commands.get_nowait()
             self._set(SinkState.STARTING, "opening the window")
             self._thread = threading.Thread(
                 target=self._supervise, name="perform-window", daemon=True
@@ -323,7 +325,7 @@ class WindowSink:
                     else:
                         self._replies.put(message)
             except (EOFError, OSError):
-                pass  # the child is gone; the checks below say how
+                time.sleep(0.02)  # the child is going; the checks below say how
             while True:
                 try:
                     command = self._commands.get_nowait()
