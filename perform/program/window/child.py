@@ -19,6 +19,7 @@ window goes away only when the show does.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import deque
@@ -279,6 +280,23 @@ def _glfw_error(glfw: Any) -> str:
     return _ERRORS[-1] if _ERRORS else "glfw gave no reason"
 
 
+def _quiet_output() -> None:
+    """Send this process's stdout/stderr (Mesa's and the GL driver's chatter, a traceback)
+    to ``window.log`` beside perform's log: the TUI owns the terminal we inherited."""
+    from perform.logs import log_dir
+
+    path = log_dir() / "window.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+    for target in (1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(fd, target)
+    os.close(fd)
+
+
 def main(
     shm_name: str,
     capacity: int,
@@ -289,8 +307,7 @@ def main(
     title: str = "perform",
 ) -> None:
     """The child process's entry point (``multiprocessing`` target, spawn start method)."""
-    # Tests run a window under Xvfb; nothing here needs a terminal.
-    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    _quiet_output()
     ring = FrameRing.attach(shm_name, capacity)
     try:
         try:

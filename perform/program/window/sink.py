@@ -338,7 +338,12 @@ class WindowSink:
                 except (OSError, ValueError):
                     break
             if not process.is_alive():
-                return f"the window process died (exit code {process.exitcode})"
+                from perform.logs import log_dir
+
+                return (
+                    f"the window process died (exit code {process.exitcode};"
+                    f" its output is in {log_dir() / 'window.log'})"
+                )
             if not ready:
                 if time.monotonic() - started > self.start_timeout_s:
                     return f"the window did not open within {self.start_timeout_s:.0f} s"
