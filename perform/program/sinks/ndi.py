@@ -1,8 +1,9 @@
 """NDI: the program (and optionally the organism) as NDI sources on the LAN, for Resolume,
 TouchDesigner, OBS, vMix... on this machine or another.
 
-Through ``cyndilib`` (``uv sync --extra ndi``), whose Linux x86_64 wheel ships the NDI
-runtime (``libndi.so``), so nothing else needs installing there. Frames go out as I420,
+Through ``cyndilib`` (``uv sync --extra ndi``), whose Linux x86_64 and Windows wheels ship
+the NDI runtime (``libndi.so``, ``Processing.NDI.Lib.x64.dll``), so nothing else needs
+installing there; its macOS wheel doesn't (install NDI Tools from ndi.video). Frames go out as I420,
 the bus's own format: no conversion on our side.
 
 Receivers find sources by mDNS. Where multicast doesn't reach (containers, some venue
