@@ -308,3 +308,6 @@ def test_availability_lists_every_kind_with_why(monkeypatch: pytest.MonkeyPatch)
     assert not rows["syphon"].available and "macOS-only" in rows["syphon"].why
     assert not rows["spout"].available and "Windows-only" in rows["spout"].why
     assert rows["ndi"].available, rows["ndi"].why  # the dev group installs cyndilib
+    assert rows["vcam"].available  # pyvirtualcam is there; a device may not be
+    if not any(Path("/sys/devices/virtual/video4linux").glob("video*")):
+        assert rows["vcam"].note is not None and "modprobe v4l2loopback" in rows["vcam"].note
