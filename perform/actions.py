@@ -115,4 +115,12 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
         takes_arg=True,
     ),
     ActionSpec("scope.reconnect", "Restart the stream to Scope now."),
+    ActionSpec(
+        "window.fullscreen", "Stage window: toggle full-screen (arg on/off).", takes_arg=True
+    ),
+    ActionSpec(
+        "window.display",
+        "Stage window: move to the next display (arg: a display number, 1 = first).",
+        takes_arg=True,
+    ),
 )
