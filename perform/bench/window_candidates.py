@@ -10,7 +10,7 @@ process CPU per presented frame, and the unpaced ceiling.
 
 Not part of the package: the candidates are installed only to run this
 (``uv pip install glfw pysdl2 pysdl2-dll pyglet pygame-ce moderngl``).
-Usage: ``python scripts/window_candidates.py [glfw sdl2 pygame pyglet] [--seconds 5]``.
+Usage: ``python -m perform.bench.window_candidates [glfw sdl2 pygame pyglet] [--seconds 5]``.
 """
 
 from __future__ import annotations
