@@ -153,3 +153,32 @@ def test_map_prints_what_each_control_does(home, capsys):
     assert "r1  lit while fader1 is in control" in out
     assert main(["map", "nanokontrol3"]) == 2
     assert "did you mean 'nanokontrol2'" in capsys.readouterr().err
+
+
+def test_record_with_scope_off_is_refused_with_the_reason(tmp_path):
+    config = tmp_path / "perform.toml"
+    config.write_text(SMALL)  # [scope] enabled = false
+    out = tmp_path / "out.mp4"
+    for extra in ([], ["--no-scope"]):
+        result = run_perform(
+            "run", "--headless", "--seconds", "1", "--config", str(config),
+            "--record", str(out), *extra,
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert "nothing could be recorded" in result.stderr and "Scope is off" in result.stderr
+    assert not out.exists()
+
+
+def test_record_with_scope_unreachable_says_nothing_was_recorded(tmp_path):
+    config = tmp_path / "perform.toml"
+    config.write_text(SMALL)
+    out = tmp_path / "out.mp4"
+    url = f"http://127.0.0.1:{_closed_port()}"
+    result = run_perform(
+        "run", "--headless", "--seconds", "2", "--config", str(config),
+        "--scope", url, "--record", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"Nothing recorded: --record {out}: nothing was recorded" in result.stderr
+    assert "Scope offline" in result.stderr or "not answering" in result.stderr
+    assert not out.exists()

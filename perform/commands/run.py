@@ -88,15 +88,26 @@ def run_options(
         from perform.errors import ConfigError
 
         raise ConfigError(f"--scope {scope}: the URL must start with http:// or https://")
+    config = config or load_config(args.config)
+    record = getattr(args, "record", None)
+    no_scope = bool(getattr(args, "no_scope", False))
+    if record and (no_scope or (not config.scope.enabled and scope is None)):
+        from perform.errors import ConfigError
+
+        why = "--no-scope" if no_scope else "[scope] enabled = false"
+        raise ConfigError(
+            f"--record {record}: nothing could be recorded: it records Scope's output and "
+            f"Scope is off ({why}); give --scope URL or drop --record"
+        )
     setlist = getattr(args, "setlist", None)
     return RunOptions(
         headless=bool(getattr(args, "headless", False)),
         seconds=getattr(args, "seconds", None),
-        setlist=find_show(setlist, config or load_config(args.config)) if setlist else None,
+        setlist=find_show(setlist, config) if setlist else None,
         bpm=getattr(args, "bpm", None),
         scope=scope,
-        no_scope=bool(getattr(args, "no_scope", False)),
-        record=getattr(args, "record", None),
+        no_scope=no_scope,
+        record=record,
         mappings=list(getattr(args, "mapping", None) or []),
         osc_out=list(getattr(args, "osc_out", None) or []),
     )
