@@ -147,6 +147,17 @@ def not_found(kind: Kind, name: str | Path, configured: Path | None = None) -> s
     return f"no {what} called '{name}' (looked in {looked}){hint}"
 
 
+def is_installed(path: Path) -> bool:
+    """True for a file inside the installed package's copy (never written to)."""
+    return path.resolve().is_relative_to(_WHEEL_DATA.resolve())
+
+
+def user_copy(path: Path) -> Path:
+    """Where the user's own copy of an installed file goes: their folder, same name, so it
+    replaces the shipped one by name from then on."""
+    return user_dir("mappings" if path.parent.name == "mappings" else "setlists") / path.name
+
+
 def writable_dir(kind: Kind, configured: Path | None = None) -> Path:
     """Where new files of ``kind`` are written (MIDI learn): the configured folder, unless
     that is the copy inside an installed package, which is never written to; then the

@@ -140,6 +140,8 @@ class ControlHub:
         """Re-load a device's files (after learn wrote ``path``) and swap the bindings in."""
         current = self.mapper.devices.get(device_id)
         files = list(current.files) if current is not None else []
+        # Learn wrote the user's copy of an installed profile: the copy replaces it.
+        files = [path if library.is_installed(f) and f.name == path.name else f for f in files]
         if path not in files:
             files.append(path)
         device = merge(load_mapping(f, self.store, mappings_dir=self.mappings_dir) for f in files)[
@@ -185,13 +187,20 @@ class ControlHub:
         return DeviceMapping(id=event.device, name=event.device, match=event.device)
 
     def learn_file(self, device: DeviceMapping) -> Path:
+        """The file learn appends to: the device's last file, unless that is inside the
+        installed package; then the user's copy of it (written on the first save)."""
         if device.files:
-            return device.files[-1]
+            last = device.files[-1]
+            return library.user_copy(last) if library.is_installed(last) else last
         slug = re.sub(r"[^a-z0-9]+", "-", device.name.lower()).strip("-") or "device"
         return library.writable_dir("mappings", self.mappings_dir) / f"learned-{slug}.toml"
 
     def new_file_text(self, proposal: Proposal) -> str:
         device = self.mapper.devices.get(proposal.device)
+        for shipped in device.files if device is not None else []:
+            if library.is_installed(shipped) and library.user_copy(shipped) == proposal.file:
+                # Verbatim, so its bindings keep their line numbers (replace edits them).
+                return shipped.read_text(encoding="utf-8")
         kind = "osc" if proposal.key[0] == "osc" else "midi"
         match = device.match if device is not None else proposal.device
         return writer.new_file(proposal.device_name, kind, match)
