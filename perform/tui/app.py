@@ -133,6 +133,17 @@ class PerformApp(App):
         self.push_screen(ShowPicker(shows, current), open_it)
 
     def open(self, path: Path) -> None:
+        """End this session for the show at ``path``, once it validates: a broken file is
+        said here and the running show carries on."""
+        from engines import presets
+        from perform.errors import PerformError
+        from perform.setlist import load_setlist
+
+        try:
+            load_setlist(path, self.session.store.specs, presets())
+        except PerformError as exc:
+            self.notify(exc.message, title=f"{path.name} not opened", severity="error")
+            return
         self.next_show = path
         self.exit()
 

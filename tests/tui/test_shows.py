@@ -181,3 +181,22 @@ async def test_the_cheat_sheet_says_when_no_controller_is_in_use(still_session: 
         await pilot.pause()
         text = str(app.screen.query_one("#cheat-sheet-text", Static).render())
         assert "No controller in use" in text
+
+
+async def test_a_broken_show_is_said_and_the_running_show_carries_on(
+    show_session: Session, home: Path
+):
+    broken = home / "setlists" / "broken.toml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('[show]\nname = "Broken"\n[[scenes]]\nname = "x"\npreset = "medusaa"\n')
+    app = PerformApp(show_session, live=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        index = next(i for i, n in enumerate(picker_names(app)) if n.startswith("broken"))
+        app.screen.query_one(OptionList).highlighted = index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running and app.next_show is None
+        assert isinstance(app.screen, LiveScreen)
+        assert any("did you mean 'medusa'" in n.message for n in app._notifications)
