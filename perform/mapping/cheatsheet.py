@@ -7,6 +7,7 @@ TUI's mapping screen shows it for the devices in use; both call :func:`cheat_she
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from perform.mapping.binding import Binding, Target
@@ -14,7 +15,7 @@ from perform.mapping.device import DeviceMapping
 from perform.mapping.shape import Shape
 
 TAKEOVER = {
-    "pickup": "does nothing until it reaches the value, then takes over (no jumps)",
+    "pickup": "does nothing until it reaches the value, then follows (no jumps)",
     "jump": "writes its own position at the first move (the value may jump)",
     "value-scaling": "moves scaled so fader and value meet at the end of travel",
 }
@@ -188,10 +189,14 @@ def header(device: DeviceMapping) -> list[str]:
         {t.takeover.mode for b in device.bindings if b.mode == "absolute" for t in b.targets} - {""}
     )
     for mode in modes:
-        lines.append(f"  takeover {mode}: a fader or knob {TAKEOVER.get(mode, mode)}")
+        lines += _wrap(f"takeover {mode}: a fader/knob {TAKEOVER.get(mode, mode)}")
     for hint in device.setup:
-        lines.append(f"  setup: {hint}")
+        lines += _wrap(f"setup: {hint}")
     return lines
+
+
+def _wrap(text: str, width: int = 100) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="    ")
 
 
 def cheat_sheet(device: DeviceMapping, width: int = 100) -> list[str]:
