@@ -5,7 +5,8 @@ Where it is read from (first found wins):
 1. ``--config PATH`` on the command line (must exist);
 2. ``$PERFORM_CONFIG``;
 3. ``./perform.toml`` in the working directory;
-4. ``$XDG_CONFIG_HOME/perform/config.toml`` (``~/.config/perform/config.toml``).
+4. ``$XDG_CONFIG_HOME/perform/config.toml`` (``~/.config/perform/config.toml``; the
+   platform's folder on macOS and Windows, see :func:`perform.library.config_home`).
 
 With none of them, the defaults below apply: a local Scope at ``http://127.0.0.1:8000``,
 a 512x512 stream at 30 fps, OSC on ``127.0.0.1:9010``. Relative paths in a file are
@@ -22,6 +23,7 @@ import pydantic
 from pydantic import Field
 
 from perform.errors import ConfigError
+from perform.library import config_home, shipped_dir
 from perform.tomlfile import Strict, load_model
 
 #: The repository root when running from a checkout (``uv run perform``).
@@ -238,10 +240,12 @@ class TempoConfig(Strict):
 
 
 class PathsConfig(Strict):
-    mappings: Path = PROJECT_ROOT / "mappings"
-    """Folder of controller mapping files."""
-    setlists: Path = PROJECT_ROOT / "setlists"
-    """Folder of show files."""
+    mappings: Path = Field(default_factory=lambda: shipped_dir("mappings"))
+    """Folder of controller mapping files, searched after the user's own folder
+    (default: the profiles shipped with perform; see :mod:`perform.library`)."""
+    setlists: Path = Field(default_factory=lambda: shipped_dir("setlists"))
+    """Folder of show files, searched after the user's own folder (default: the shipped
+    shows)."""
 
     @pydantic.field_validator("mappings", "setlists")
     @classmethod
@@ -276,8 +280,7 @@ def config_candidates() -> list[Path]:
     if env:
         found.append(Path(env))
     found.append(Path.cwd() / "perform.toml")
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    found.append(Path(xdg) / "perform" / "config.toml")
+    found.append(config_home() / "config.toml")
     return found
 
 

@@ -235,7 +235,8 @@ class Learner:
             others = [
                 b
                 for b in proposal.conflicts
-                if b.file is None or b.file.resolve() != path.resolve()
+                if b.file is None
+                or (b.file.resolve() != path.resolve() and not _copied_into(b.file, path))
             ]
             if others:
                 raise MappingError(
@@ -281,3 +282,10 @@ def _is_lsb_of(msb: ControlKey, key: ControlKey) -> bool:
 def _conflict_text(proposal: Proposal) -> str:
     bound = "; ".join(f"{b.describe_targets()} ({b.where})" for b in proposal.conflicts)
     return f"{proposal.control} is already bound to {bound}"
+
+
+def _copied_into(source: Path, path: Path) -> bool:
+    """``path`` is the user's copy of the installed file ``source`` (same lines)."""
+    from perform import library
+
+    return library.is_installed(source) and library.user_copy(source) == path

@@ -25,6 +25,16 @@ def small_config(**engine) -> AppConfig:
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The tester's own ~/.config/perform (mappings, shows, config.toml) must not shadow the
+    shipped files in tests: the user's folder is an empty one (tests that need one set their
+    own XDG_CONFIG_HOME)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+        yield
+
+
 @pytest.fixture
 def config() -> AppConfig:
     return small_config()

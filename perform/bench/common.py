@@ -58,24 +58,53 @@ def best_of(repeats: int, fn, *args: Any) -> float:
     return max(fn(*args) for _ in range(repeats))
 
 
-def format_table(results: Sequence[Result]) -> str:
+TABLE_WIDTH = 100
+"""The printed table fits a 100-column terminal; every figure and note is in the JSON."""
+
+
+def format_table(results: Sequence[Result], width: int = TABLE_WIDTH) -> str:
+    """One row per case: suite, case with its params, figures wrapped to ``width``."""
     rows = []
     for r in results:
-        figures = ", ".join(f"{k} {_fmt(v)}" for k, v in r.metrics.items())
         params = " ".join(f"{k}={v}" for k, v in r.params.items())
-        rows.append((r.suite, r.name, params, figures + (f"  ({r.note})" if r.note else "")))
-    widths = [
-        max([len(h), *(len(row[i]) for row in rows)])
-        for i, h in enumerate(("suite", "case", "params", ""))
-    ]
+        pieces = [f"{k} {_fmt(v)}" for k, v in r.metrics.items()]
+        if r.note:
+            pieces.append(f"({r.note})")
+        rows.append((r.suite, f"{r.name} [{params}]" if params else r.name, pieces))
+    suite_w = min(10, max([5, *(len(row[0]) for row in rows)]))
+    case_w = min(36, max([4, *(len(row[1]) for row in rows)]))
+    fig_w = max(20, width - suite_w - case_w - 4)
     lines = [
-        "  ".join(
-            h.ljust(w) for h, w in zip(("suite", "case", "params", "figures"), widths, strict=True)
-        )
+        f"{'suite':<{suite_w}}  {'case':<{case_w}}  figures",
+        f"{'-' * suite_w}  {'-' * case_w}  {'-' * fig_w}",
     ]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    for suite, case, pieces in rows:
+        case_lines = _pack(case.split(" "), case_w, " ")
+        fig_lines = _pack(pieces, fig_w, ", ")
+        for i in range(max(len(case_lines), len(fig_lines))):
+            left = _cut(suite, suite_w) if i == 0 else ""
+            mid = case_lines[i] if i < len(case_lines) else ""
+            right = fig_lines[i] if i < len(fig_lines) else ""
+            lines.append(f"{left:<{suite_w}}  {mid:<{case_w}}  {right}".rstrip())
     return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _pack(pieces: Sequence[str], width: int, sep: str) -> list[str]:
+    """Greedy line filling; a piece longer than a line is cut (the JSON has it whole)."""
+    lines: list[str] = []
+    for piece in pieces:
+        piece = _cut(piece, width)
+        if lines and len(lines[-1]) + len(sep) + len(piece) <= width:
+            lines[-1] += sep + piece
+        else:
+            if lines:
+                lines[-1] += sep.rstrip()
+            lines.append(piece)
+    return lines or [""]
 
 
 def _fmt(value: float) -> str:

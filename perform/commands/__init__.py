@@ -5,6 +5,18 @@ aiortc) is imported inside the command's function, so ``perform run --headless``
 never imports textual.
 """
 
-from perform.commands import bench, check, osc_map, outputs, ports, render, run, scope, tui
+from perform.commands import (
+    bench,
+    check,
+    init,
+    map,
+    osc_map,
+    outputs,
+    ports,
+    render,
+    run,
+    scope,
+    tui,
+)
 
-COMMANDS = (tui, run, bench, render, scope, ports, outputs, check, osc_map)
+COMMANDS = (tui, run, init, map, bench, render, scope, ports, outputs, check, osc_map)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from perform import library
 from perform.config import AppConfig, load_config
 from perform.errors import PerformError
 
@@ -57,22 +58,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "check", help="validate mapping (and show) files without opening any hardware"
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="files to check")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="files to check: paths, or names (nanokontrol2, demo) of mappings or shows",
+    )
     parser.set_defaults(func=main)
+
+
+def locate(name: str, config: AppConfig) -> library.Found:
+    """A path as it is; a short name as a mapping, else as a show (the user's first)."""
+    if not library.is_short_name(name):
+        return library.Found(Path(name).stem, Path(name), "path")
+    mapping = library.find("mappings", name, config.paths.mappings)
+    if mapping.exists:
+        return mapping
+    show = library.find("setlists", name, config.paths.setlists)
+    if show.exists:
+        return show
+    mappings = library.not_found("mappings", name, config.paths.mappings)
+    shows = library.not_found("setlists", name, config.paths.setlists)
+    raise PerformError(f"{mappings}\n{shows}", title="Check failed")
 
 
 def main(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     failed = 0
     for name in args.files:
-        path = Path(name)
         try:
+            found = locate(name, config)
+            path = found.path
             summary = check_file(path, config)
         except PerformError as exc:
             failed += 1
-            print(f"{path}: {exc.title}\n{exc.message}", file=sys.stderr)
+            print(f"{name}: {exc.title}\n{exc.message}", file=sys.stderr)
             continue
-        print(f"{path}: ok")
+        if found.origin == "path":
+            print(f"{path}: ok")
+        else:
+            print(f"{name}: ok ({found.describe()})")
         for line in summary.splitlines():
             print(f"  {line.strip()}")
     return 2 if failed else 0

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import socket
+from pathlib import Path
 from typing import Any
 
+from perform import library
 from perform.config import AppConfig, load_config
 
 
@@ -38,6 +40,14 @@ def _osc_state(config: AppConfig) -> str:
     return "free"
 
 
+def _file(path: Path, config: AppConfig) -> str:
+    """The file and whose it is: the user's, the [paths] folder's, or shipped."""
+    found = library.find("mappings", path.stem, config.paths.mappings)
+    if found.exists and found.path.resolve() == path.resolve():
+        return f"{path}, {found.whose}"
+    return str(path)
+
+
 def report(config: AppConfig, mappings: list[str]) -> list[str]:
     from perform.events import EventBus
     from perform.inputs import ports
@@ -63,8 +73,8 @@ def report(config: AppConfig, mappings: list[str]) -> list[str]:
         device = owners.get(pattern)
         if device is None:
             return f"monitor '{pattern}' ([midi] inputs)"
-        origin = "shipped profile" if device.auto else "mapping"
-        return f"{device.name} ({origin} {device.files[0].name})"
+        origin = "profile" if device.auto else "mapping"
+        return f"{device.name} ({origin} {_file(device.files[0], config)})"
 
     for title, names, claims in (
         ("inputs", inputs, in_claims),
@@ -81,6 +91,14 @@ def report(config: AppConfig, mappings: list[str]) -> list[str]:
                 owner = next((p for p, o in out_patterns.items() if o == out_pattern), None)
                 mark = f"  -> LEDs of {who(owner)}" if owner else ""
             lines.append(f"  {name}{mark}")
+    for device in hub.devices:
+        files = ", ".join(_file(f, config) for f in device.files)
+        lines.append(f"mapping {device.name}: {files}")
+        if device.kind == "midi" and device.match not in in_claims:
+            lines.append(
+                f"  no MIDI input matches '{device.match}' yet: plug it in (or check its name "
+                "above); a run waits for it and says when it connects"
+            )
     shown = [d for d in hub.devices if d.kind == "midi"]
     shown += [owners[p] for p in in_claims if owners.get(p) is not None and owners[p] not in shown]
     for device in shown:

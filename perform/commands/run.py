@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from perform.config import load_config
+from perform.config import AppConfig, load_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run the show (add --headless for no UI)")
     parser.add_argument(
-        "setlist", nargs="?", metavar="SHOW", help="show file to run (setlists/*.toml)"
+        "setlist",
+        nargs="?",
+        metavar="SHOW",
+        help="show to run: a name (demo; yours in ~/.config/perform/setlists first) or a file",
     )
     parser.add_argument("--headless", action="store_true", help="no UI: print status lines instead")
     parser.add_argument(
@@ -45,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.dry_run:
-        return dry_run(args)
+        return dry_run(args, config)
     if not args.headless:
         from perform.commands import tui
 
@@ -57,14 +61,26 @@ def main(args: argparse.Namespace) -> int:
     from perform.logs import setup_logging
 
     setup_logging(to_stderr=True, verbose=args.verbose)
-    session = build_session(config, run_options(args))
+    session = build_session(config, run_options(args, config))
     return asyncio.run(run_headless(session, seconds=args.seconds))
 
 
-def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
-    """The RunOptions this command line asks for (shared by the TUI and headless paths)."""
-    from pathlib import Path
+def find_show(name: str, config: AppConfig) -> Path:
+    """``demo`` -> the user's or the shipped ``demo.toml``; a path stays a path. A missing
+    show is a clear error saying where it was looked for."""
+    from perform import library
+    from perform.errors import SetlistError
 
+    found = library.find("setlists", name, config.paths.setlists)
+    if not found.exists:
+        raise SetlistError(library.not_found("setlists", name, config.paths.setlists))
+    return found.path
+
+
+def run_options(
+    args: argparse.Namespace, config: AppConfig | None = None
+):  # -> perform.build.RunOptions
+    """The RunOptions this command line asks for (shared by the TUI and headless paths)."""
     from perform.build import RunOptions
 
     scope = getattr(args, "scope", None)
@@ -72,27 +88,38 @@ def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
         from perform.errors import ConfigError
 
         raise ConfigError(f"--scope {scope}: the URL must start with http:// or https://")
+    config = config or load_config(args.config)
+    record = getattr(args, "record", None)
+    no_scope = bool(getattr(args, "no_scope", False))
+    if record and (no_scope or (not config.scope.enabled and scope is None)):
+        from perform.errors import ConfigError
+
+        why = "--no-scope" if no_scope else "[scope] enabled = false"
+        raise ConfigError(
+            f"--record {record}: nothing could be recorded: it records Scope's output and "
+            f"Scope is off ({why}); give --scope URL or drop --record"
+        )
     setlist = getattr(args, "setlist", None)
     return RunOptions(
         headless=bool(getattr(args, "headless", False)),
         seconds=getattr(args, "seconds", None),
-        setlist=Path(setlist) if setlist else None,
+        setlist=find_show(setlist, config) if setlist else None,
         bpm=getattr(args, "bpm", None),
         scope=scope,
-        no_scope=bool(getattr(args, "no_scope", False)),
-        record=getattr(args, "record", None),
+        no_scope=no_scope,
+        record=record,
         mappings=list(getattr(args, "mapping", None) or []),
         osc_out=list(getattr(args, "osc_out", None) or []),
     )
 
 
-def dry_run(args: argparse.Namespace) -> int:
+def dry_run(args: argparse.Namespace, config: AppConfig) -> int:
     from perform.errors import SetlistError
     from perform.setlist import load_setlist
     from perform.timeline import timeline
 
     if not args.setlist:
-        raise SetlistError("--dry-run needs a show file: perform run setlists/demo.toml --dry-run")
-    for line in timeline(load_setlist(args.setlist), args.bpm):
+        raise SetlistError("--dry-run needs a show: perform run demo --dry-run")
+    for line in timeline(load_setlist(find_show(args.setlist, config)), args.bpm):
         print(line)
     return 0

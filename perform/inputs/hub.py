@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perform import library
 from perform.config import AppConfig
 from perform.errors import MappingError, PerformError
 from perform.events import EventBus
@@ -36,9 +37,10 @@ BUILTIN_OSC_PREFIX = "/vj/"
 
 
 def shipped_profiles(mappings_dir: Path, store: ParamStore) -> list[DeviceMapping]:
-    """Every MIDI profile in ``mappings_dir`` that loads cleanly (broken ones are logged)."""
+    """Every MIDI profile that loads cleanly (broken ones are logged): the user's folder,
+    ``mappings_dir`` and the shipped ones, a user's file shadowing a shipped name."""
     found = []
-    for path in sorted(mappings_dir.glob("*.toml")) if mappings_dir.is_dir() else []:
+    for path in (f.path for f in library.catalogue("mappings", mappings_dir).values()):
         try:
             device = load_mapping(path, store, mappings_dir=mappings_dir)
         except PerformError as exc:
@@ -69,9 +71,9 @@ class ControlHub:
         base = config.source.parent if config.source is not None else Path.cwd()
         names = [*config.midi.mappings, *files]
         self.files = [resolve_path(name, self.mappings_dir, base) for name in names]
-        for path in self.files:
+        for name, path in zip(names, self.files, strict=True):
             if not path.exists():
-                raise MappingError(f"{path}: mapping file not found{self._hint(path)}")
+                raise MappingError(library.not_found("mappings", name, self.mappings_dir))
         self.mapper = Mapper(store, events=events)
         self.mapper.set_devices(
             merge(load_mapping(p, store, mappings_dir=self.mappings_dir) for p in self.files)
@@ -88,12 +90,6 @@ class ControlHub:
         self.learner = Learner(self)
         self._notify = notify
         self._unbind: Callable[[], None] | None = None
-
-    def _hint(self, path: Path) -> str:
-        if not self.mappings_dir.is_dir():
-            return ""
-        names = sorted(p.stem for p in self.mappings_dir.glob("*.toml"))
-        return f"; shipped mappings: {', '.join(names)}" if names else ""
 
     # --- the component ------------------------------------------------------------------
     async def start(self, session: Session) -> None:
@@ -144,6 +140,8 @@ class ControlHub:
         """Re-load a device's files (after learn wrote ``path``) and swap the bindings in."""
         current = self.mapper.devices.get(device_id)
         files = list(current.files) if current is not None else []
+        # Learn wrote the user's copy of an installed profile: the copy replaces it.
+        files = [path if library.is_installed(f) and f.name == path.name else f for f in files]
         if path not in files:
             files.append(path)
         device = merge(load_mapping(f, self.store, mappings_dir=self.mappings_dir) for f in files)[
@@ -189,13 +187,20 @@ class ControlHub:
         return DeviceMapping(id=event.device, name=event.device, match=event.device)
 
     def learn_file(self, device: DeviceMapping) -> Path:
+        """The file learn appends to: the device's last file, unless that is inside the
+        installed package; then the user's copy of it (written on the first save)."""
         if device.files:
-            return device.files[-1]
+            last = device.files[-1]
+            return library.user_copy(last) if library.is_installed(last) else last
         slug = re.sub(r"[^a-z0-9]+", "-", device.name.lower()).strip("-") or "device"
-        return self.mappings_dir / f"learned-{slug}.toml"
+        return library.writable_dir("mappings", self.mappings_dir) / f"learned-{slug}.toml"
 
     def new_file_text(self, proposal: Proposal) -> str:
         device = self.mapper.devices.get(proposal.device)
+        for shipped in device.files if device is not None else []:
+            if library.is_installed(shipped) and library.user_copy(shipped) == proposal.file:
+                # Verbatim, so its bindings keep their line numbers (replace edits them).
+                return shipped.read_text(encoding="utf-8")
         kind = "osc" if proposal.key[0] == "osc" else "midi"
         match = device.match if device is not None else proposal.device
         return writer.new_file(proposal.device_name, kind, match)

@@ -228,6 +228,14 @@ class MidiInput:
             if port is None and not link.announced:
                 link.announced = True
                 self._device_state(link, "in", "absent", None)
+                if link.device is not None and not link.device.auto:
+                    # A mapping the performer asked for: its device missing is said, once.
+                    self.hub.notify(
+                        f"{link.name}: no MIDI input matches '{link.pattern}' yet; plug it in "
+                        "(perform ports lists what there is); it opens when it appears",
+                        title="MIDI device not found",
+                        severity="warning",
+                    )
             return
         try:
             link.in_port = await self._loop.run_in_executor(

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from perform import library
 from perform.errors import MappingError, did_you_mean
 from perform.mapping.binding import Binding
 from perform.mapping.compile import (
@@ -29,13 +30,9 @@ from perform.tomlfile import TomlSource, read_toml, validate
 
 
 def resolve_path(name: str | Path, mappings_dir: Path | None, base: Path | None = None) -> Path:
-    """``nanokontrol2`` -> ``<mappings>/nanokontrol2.toml``; paths stay paths."""
-    path = Path(name)
-    if path.suffix == "" and len(path.parts) == 1 and mappings_dir is not None:
-        return mappings_dir / f"{path.name}.toml"
-    if not path.is_absolute() and base is not None:
-        return base / path
-    return path
+    """``nanokontrol2`` -> the user's, the ``mappings_dir``'s or the shipped
+    ``nanokontrol2.toml`` (:func:`perform.library.find`); paths stay paths."""
+    return library.find("mappings", name, mappings_dir, base).path
 
 
 def read_mapping(path: Path, text: str | None = None) -> tuple[TomlSource, MappingFile]:
@@ -117,10 +114,10 @@ def load_mapping(
 
 
 def _shipped_hint(name: str, mappings_dir: Path | None) -> str:
-    if mappings_dir is None or not mappings_dir.is_dir():
+    names = list(library.catalogue("mappings", mappings_dir))
+    if not names:
         return ""
-    names = [p.stem for p in mappings_dir.glob("*.toml")]
-    return did_you_mean(name, names) or f"; shipped profiles: {', '.join(sorted(names))}"
+    return did_you_mean(name, names) or f"; profiles: {', '.join(names)}"
 
 
 def merge(devices: Iterable[DeviceMapping]) -> list[DeviceMapping]:

@@ -159,9 +159,23 @@ class ScopeLink:
         self.peer = None
         if self.recorder is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.recorder.stop)
+            self._nothing_recorded(self.recorder)
         self.receiver.close()
         await self.api.close()
         self.board.state("offline", "stopped")
+
+    def _nothing_recorded(self, recorder: Recorder) -> None:
+        """``--record`` that got no frame says so and why, instead of leaving no file."""
+        if recorder.frames or recorder.error:
+            return
+        status = self.board.status
+        why = f"{status.state}: {status.message}" if status.message else status.state
+        self.board.notice(
+            "warning",
+            "Nothing recorded",
+            f"--record {recorder.path}: nothing was recorded and no file was written; "
+            f"Scope sent no video (Scope {why})",
+        )
 
     # --- supervisor -----------------------------------------------------------------------
     async def _supervise(self) -> None:

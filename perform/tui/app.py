@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -30,6 +31,8 @@ class PerformApp(App):
         self.session = session
         self.live = live
         self.bridge: Bridge | None = None
+        self.next_show: Path | None = None
+        """Set when the performer opened another show: the caller starts a session for it."""
 
     async def on_mount(self) -> None:
         self.bridge = Bridge(self, self.session)
@@ -75,11 +78,17 @@ class PerformApp(App):
             for b in LIVE_KEYS
             if isinstance(b, Binding) and b.show
         ]
-        keys.append(("q", "quit (asks first while a show is loaded)"))
+        keys.append(("o", "open another show (yours and the shipped ones)"))
+        keys.append(("q", "quit (asks first once a show has started)"))
         self.push_screen(HelpScreen(keys))
 
+    def show_started(self) -> bool:
+        runner = self.session.component("setlist")
+        sequencer = getattr(runner, "sequencer", None)
+        return sequencer is not None and sequencer.index is not None
+
     def action_quit_show(self) -> None:
-        if self.session.component("setlist") is None:
+        if not self.show_started():
             self.exit()
             return
         from perform.tui.screens.confirm import Confirm
@@ -91,6 +100,52 @@ class PerformApp(App):
         self.push_screen(
             Confirm("A show is loaded. Quit perform and stop the stream?", yes="Quit"), answer
         )
+
+    def action_open_show(self) -> None:
+        """The picker; a chosen show ends this session and the next one runs it (asks first
+        once the current show has started: the stream restarts)."""
+        from perform import library
+        from perform.tui.screens.shows import ShowPicker
+
+        runner = self.session.component("setlist")
+        current = Path(runner.setlist.path) if runner is not None else None
+        shows = list(library.catalogue("setlists", self.session.config.paths.setlists).values())
+        if not shows:
+            self.notify("no show files found", severity="warning")
+            return
+
+        def open_it(path: Path | None) -> None:
+            if path is None:
+                return
+            if not self.show_started():
+                self.open(path)
+                return
+            from perform.tui.screens.confirm import Confirm
+
+            self.push_screen(
+                Confirm(
+                    f"Open {path.stem}? The running show stops and the stream restarts.",
+                    yes="Open",
+                ),
+                lambda yes: self.open(path) if yes else None,
+            )
+
+        self.push_screen(ShowPicker(shows, current), open_it)
+
+    def open(self, path: Path) -> None:
+        """End this session for the show at ``path``, once it validates: a broken file is
+        said here and the running show carries on."""
+        from engines import presets
+        from perform.errors import PerformError
+        from perform.setlist import load_setlist
+
+        try:
+            load_setlist(path, self.session.store.specs, presets())
+        except PerformError as exc:
+            self.notify(exc.message, title=f"{path.name} not opened", severity="error")
+            return
+        self.next_show = path
+        self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -104,6 +159,9 @@ class PerformApp(App):
             "Setlist screen",
             "scenes, notes, jump, arm, reload",
             lambda: self.push_screen("setlist"),
+        )
+        yield SystemCommand(
+            "Open show", "pick another show (yours and the shipped ones)", self.action_open_show
         )
         yield SystemCommand(
             "Mapping screen", "bindings, MIDI learn, delete", lambda: self.push_screen("mapping")

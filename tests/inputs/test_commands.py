@@ -33,7 +33,11 @@ def test_ports_lists_jack_ports_and_the_profile_that_opens_them(controllers, tmp
     assert main(["--config", str(config), "ports"]) == 0
     out = capsys.readouterr().out
     assert "MIDI backend: jack" in out
-    assert f"{nano.client}:capture  -> Korg nanoKONTROL2 (shipped profile nanokontrol2.toml)" in out
+    shipped = PROJECT_ROOT / "mappings" / "nanokontrol2.toml"
+    assert (
+        f"{nano.client}:capture  -> Korg nanoKONTROL2 (profile {shipped}, shipped with perform)"
+        in out
+    )
     assert f"{nano.client} leds:playback  -> LEDs of Korg nanoKONTROL2" in out
     assert "LED Mode = External" in out  # the profile's setup hint
     assert "OSC in: udp://127.0.0.1:0" in out
@@ -107,7 +111,8 @@ def test_run_refuses_a_bad_mapping_with_one_clean_message(tmp_path):
     assert "Mapping error" in result.stderr and f"{bad}:7" in result.stderr
     assert "did you mean 'master.fade'" in result.stderr and "Traceback" not in result.stderr
     missing = run_cli("run", "--headless", "--seconds", "1", "--mapping", "nanokontrol3")
-    assert missing.returncode == 2 and "mapping file not found" in missing.stderr
+    assert missing.returncode == 2 and "no mapping called 'nanokontrol3'" in missing.stderr
+    assert "did you mean 'nanokontrol2'" in missing.stderr
 
 
 def test_run_headless_with_mapping_and_osc_out_sends_state(tmp_path):

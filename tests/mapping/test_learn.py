@@ -233,3 +233,49 @@ def test_killed_at_random_moments_while_learning_the_file_is_always_whole(store,
         assert path.read_text().startswith(FILE)
     print("bindings after each kill:", counts)
     assert counts == sorted(counts) and counts[0] >= 2 and counts[-1] < 126
+
+
+def test_learning_on_an_installed_profile_writes_the_users_copy(store, tmp_path, monkeypatch):
+    """perform installed as a package: learn never writes into site-packages; the first save
+    copies the shipped profile into the user's folder (where it replaces the shipped one by
+    name) and appends there; replace edits the copy's own binding."""
+    from perform import library
+    from perform.config import PROJECT_ROOT
+
+    wheel_data = tmp_path / "site-packages" / "perform" / "_data"
+    (wheel_data / "mappings").mkdir(parents=True)
+    shipped = wheel_data / "mappings" / "nanokontrol2.toml"
+    original = (PROJECT_ROOT / "mappings" / "nanokontrol2.toml").read_text()
+    shipped.write_text(original)
+    monkeypatch.setattr(library, "_WHEEL_DATA", wheel_data)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = AppConfig.model_validate({"midi": {"auto_profiles": False}, "paths": {}})
+    assert config.paths.mappings == wheel_data / "mappings"  # the default: the shipped folder
+    hub = ControlHub(store, EventBus(), config, ["nanokontrol2"])
+    hub.learner.capture_window = 0
+    assert hub.files == [shipped]
+    device = hub.devices[0]
+    mine = tmp_path / "xdg" / "perform" / "mappings" / "nanokontrol2.toml"
+    assert hub.learn_file(device) == mine
+
+    def nano(number: int, value: int) -> ControlEvent:
+        return ControlEvent(device.id, ("cc", 0, number), value / 127, value, None, 0.0)
+
+    hub.learner.arm("color.bloom")
+    hub.mapper.handle([nano(20, 10)])  # knob5: unbound on every page
+    assert hub.learner.status.state == "saved", hub.learner.status.message
+    assert shipped.read_text() == original  # the installed copy is untouched
+    text = mine.read_text()
+    assert text.startswith(original) and 'control = "knob5"\nparam = "color.bloom"' in text
+    assert hub.devices[0].files == [mine]  # the copy replaced the shipped file
+    assert library.find("mappings", "nanokontrol2", config.paths.mappings).path == mine
+
+    hub.learner.arm("engine.speed")
+    hub.mapper.handle([nano(3, 10)])  # fader4 is bound to scope.noise_scale in the profile
+    assert hub.learner.status.state == "conflict"
+    hub.learner.confirm(replace=True)
+    rebound = load_mapping(mine, store)
+    assert [b.describe_targets() for b in rebound.bindings if b.control == "fader4"] == [
+        "engine.speed"
+    ]
+    assert shipped.read_text() == original

@@ -141,6 +141,12 @@ def test_files_for_one_device_merge_and_cross_file_conflicts_are_refused(tmp_pat
         merge(load_mapping(p, store) for p in (a, c))
 
 
-def test_resolve_path():
-    assert resolve_path("nanokontrol2", Path("/m")) == Path("/m/nanokontrol2.toml")
+def test_resolve_path(tmp_path):
+    mine = tmp_path / "nanokontrol2.toml"
+    mine.write_text('[device]\nname = "mine"\nmatch = "x"\n')
+    assert resolve_path("nanokontrol2", tmp_path) == mine
+    # Not in that folder: the shipped profile of that name.
+    assert (
+        resolve_path("nanokontrol2", Path("/m")) == PROJECT_ROOT / "mappings" / "nanokontrol2.toml"
+    )
     assert resolve_path("my/show.toml", Path("/m"), Path("/base")) == Path("/base/my/show.toml")

@@ -41,6 +41,7 @@ LIVE_KEYS: list[BindingType] = [
     Binding("m", "app.push_screen('mapping')", "Mapping"),
     Binding("question_mark", "app.help", "Help"),
     Binding("colon", "app.command_palette", "Commands", show=False),
+    Binding("o", "app.open_show", "Open show", show=False),
     *(Binding(str(n), f"jump({n})", f"Scene {n}", show=False) for n in range(1, 10)),
 ]
 
@@ -193,7 +194,7 @@ class LiveScreen(Screen):
     def action_cue(self, name: str) -> None:
         if not self.session.store.actions.invoke(name, None, "tui"):
             what = (
-                "no show is loaded (perform run SHOW.toml)"
+                "no show is loaded (o opens one)"
                 if name.startswith(("cue.", "panic"))
                 else "not available"
             )

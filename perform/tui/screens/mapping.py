@@ -111,6 +111,7 @@ class MappingScreen(Screen):
         Binding("enter", "confirm(False)", "Save", show=False, priority=True),
         Binding("r", "confirm(True)", "Replace", show=False),
         Binding("d", "delete", "Delete"),
+        Binding("c", "cheat_sheet", "Cheat sheet"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -153,6 +154,11 @@ class MappingScreen(Screen):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+
+    def action_cheat_sheet(self) -> None:
+        from perform.tui.screens.cheatsheet import CheatSheetScreen
+
+        self.app.push_screen(CheatSheetScreen(self.session))
 
     def bindings(self) -> list[Any]:
         hub = self.hub
