@@ -57,6 +57,23 @@ ORGANISM_PARAMS = (
     ),
 )
 
+MIN_BAND = 0.05
+"""The narrowest coverage band regulation keeps (living fraction between min and max)."""
+
+
+def coverage_band(params: Mapping[str, Any]) -> tuple[float, float]:
+    """The living fraction regulation keeps: ``(coverage_min, coverage_max)``, reconciled.
+
+    Both are faders a performer can put anywhere; a floor at or above the ceiling (or
+    closer to it than ``MIN_BAND``) would plant a nucleus and erode on alternate frames,
+    a flashing organism. The ceiling wins (too much life is what erosion is for) and the
+    floor is lowered to ``MIN_BAND`` under it.
+    """
+    low = float(params.get("organism.coverage_min", 0.05))
+    high = float(params.get("organism.coverage_max", 0.85))
+    return min(low, max(0.0, high - MIN_BAND)), high
+
+
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
 
@@ -215,8 +232,7 @@ class Organism:
             alive, mass = (float(v) for v in stats)
         vitals = self.vitals
         vitals.coverage, vitals.mass = alive, mass
-        low = float(params.get("organism.coverage_min", 0.05))
-        high = float(params.get("organism.coverage_max", 0.85))
+        low, high = coverage_band(params)
         if abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3):
             self._still_frames += 1
         else:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from engines import Organism, numpy_backend
+from engines.organism import coverage_band
 from tests.engines.helpers import organism_for, params
 
 STILL = {f"flow.{k}": 0.0 for k in ("radial", "rotate", "swirl", "bubble", "ring", "vortex")}
@@ -119,3 +120,23 @@ def test_pictures_at_the_stream_size(width, height):
     assert picture.rgb.shape == (height, width, 3) and picture.rgb.dtype == np.uint8
     assert picture.yuv.shape == (height * 3 // 2, width) and picture.yuv.dtype == np.uint8
     assert picture.rgb.any()
+
+
+def test_a_coverage_floor_above_the_ceiling_is_reconciled_not_fought():
+    """coverage_min 0.9 over coverage_max 0.2 (two faders a performer can put anywhere):
+    the old organism planted a nucleus whenever life was under 0.9 and eroded whenever it
+    was over 0.2, on alternate frames, for ever. Now the ceiling wins."""
+    assert coverage_band({"organism.coverage_min": 0.9, "organism.coverage_max": 0.2}) == (
+        pytest.approx(0.15),
+        0.2,
+    )
+    assert coverage_band({"organism.coverage_min": 0.05, "organism.coverage_max": 0.85}) == (
+        0.05,
+        0.85,
+    )
+    organism = organism_for("coral", world=64)
+    p = params("coral", **{"organism.coverage_min": 0.9, "organism.coverage_max": 0.2})
+    organism.engine.a[...] = 0.0
+    organism.engine.a[:32] = 0.6  # half alive: over the ceiling, under the floor
+    organism.regulate(p)
+    assert (organism.vitals.erosions, organism.vitals.nuclei) == (1, 0)
