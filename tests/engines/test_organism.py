@@ -140,3 +140,25 @@ def test_a_coverage_floor_above_the_ceiling_is_reconciled_not_fought():
     organism.engine.a[:32] = 0.6  # half alive: over the ceiling, under the floor
     organism.regulate(p)
     assert (organism.vitals.erosions, organism.vitals.nuclei) == (1, 0)
+
+
+def test_a_settled_life_world_is_re_excited_within_a_second():
+    """Still lifes and a blinker: the picture stands still, though a few cells change
+    at every step. The old organism waited 240 frames (8 s) of an exactly constant mass
+    (issue 15's diamoeba froze for 74 s of 90); now a veiled nucleus grows in after
+    SETTLED_FRAMES regulations."""
+    from engines.organism import SETTLED_FRAMES
+
+    organism = organism_for("classic_life", world=64)
+    p = params("classic_life", **{"organism.coverage_min": 0.0})  # only stillness acts
+    state = organism.engine.state
+    state[...] = 0.0
+    for y, x in ((8, 8), (8, 40), (40, 8), (40, 40), (24, 24)):  # blocks (still lifes)
+        state[y : y + 2, x : x + 2] = 1.0
+    state[52, 20:23] = 1.0  # a blinker
+    for _ in range(SETTLED_FRAMES + 3):
+        organism.step(p)
+        organism.step(p)
+        organism.regulate(p)
+    assert organism.vitals.nuclei == 1
+    assert SETTLED_FRAMES / 30 < 1.0  # a frame per regulation: re-excited within a second
