@@ -78,3 +78,34 @@ def test_no_flicker_at_one_step_per_frame(key):
     """Half speed (or a busy CPU): one step per frame shows what every step does."""
     report = watch(key, 6.0, world=128, growth=2.0, overrides={"engine.speed": 0.5})
     assert report.flicker < MAX_FLICKER, report
+
+
+@pytest.mark.slow
+def test_bench_alive_runs_chosen_presets_in_processes_and_writes_json(tmp_path):
+    import json
+
+    from tests.helpers import run_perform
+
+    record = tmp_path / "alive.json"
+    result = run_perform(
+        "bench", "alive", "coral", "--preset", "classic_life", "--minutes", "0.05",
+        "--world", "64", "--json", str(record), timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "verdict" in result.stdout and "coral" in result.stdout
+    assert "[2/2]" in result.stderr  # progress
+    rows = {r["name"]: r for r in json.loads(record.read_text())["results"]}
+    assert set(rows) == {"coral", "classic_life"}
+    assert rows["coral"]["params"] == {"engine": "lenia", "world": 64, "seconds": 3.0}
+    assert {"lit_min_pct", "still_max_s", "flash_max", "flicker_pp", "alive"} <= set(
+        rows["coral"]["metrics"]
+    )
+
+
+def test_preset_keys_only_pick_what_alive_runs():
+    from tests.helpers import run_perform
+
+    result = run_perform("bench", "core", "reef", timeout=60)
+    assert result.returncode == 2
+    assert "only pick what the 'alive' suite runs" in result.stderr
+    assert "Traceback" not in result.stderr
