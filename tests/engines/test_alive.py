@@ -66,6 +66,7 @@ FLICKERED = ["mnca_soliton", "mnca_mitosis", "mnca_worm", "mnca_hunt", "mnca_cor
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # simulated show time; a busy shared machine is slow
 @pytest.mark.parametrize("key", FLICKERED)
 def test_no_flicker_at_two_steps_per_frame(key):
     report = watch(key, 6.0, world=128, growth=2.0)
@@ -73,6 +74,7 @@ def test_no_flicker_at_two_steps_per_frame(key):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # simulated show time; a busy shared machine is slow
 @pytest.mark.parametrize("key", ["sl_chaos", "mnca_soliton"])
 def test_no_flicker_at_one_step_per_frame(key):
     """Half speed (or a busy CPU): one step per frame shows what every step does."""
@@ -81,6 +83,7 @@ def test_no_flicker_at_one_step_per_frame(key):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # simulated show time; a busy shared machine is slow
 def test_bench_alive_runs_chosen_presets_in_processes_and_writes_json(tmp_path):
     import json
 
