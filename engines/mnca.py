@@ -4,6 +4,11 @@ For ring ``i`` the average ``avg_i = K_i * A`` (one forward FFT, one inverse per
 batched on the GPU); the ring is *active* where ``low_i <= avg_i <= high_i``; the state
 moves by ``+delta`` per active ring and ``-delta`` per inactive one, then is clipped.
 Hard thresholds make the dynamics almost binary. Ring radii are in reference cells.
+
+Cells near a threshold flip by +-delta at every step (a period-2 oscillation of the
+rule): at one step per frame (speed 0.5, or a busy CPU) the picture's mean luminance
+alternated by ~4 every frame. The picture (``density``) is therefore the mean of the
+last two states; the rule and coverage still use the state itself.
 """
 
 from __future__ import annotations
@@ -98,6 +103,17 @@ class Mnca(FieldEngine):
         self._mask2 = xp.empty((n, n), dtype=xp.bool_)
         self.fft = Spectral(self.backend, n)
         self._kernels: Any = None
+        self._last = xp.zeros((n, n), dtype=xp.float32)
+
+    def load(self, host: Any) -> None:
+        super().load(host)
+        self._last[...] = self.a
+
+    def density(self) -> Any:
+        """The mean of the last two states (see the module docstring): a new array."""
+        out = self.a + self._last
+        out *= 0.5
+        return out
 
     def initial(self, spec: SeedSpec, rng: Any) -> Any:
         n = self.world
@@ -132,6 +148,7 @@ class Mnca(FieldEngine):
     def advance(self, params: Mapping[str, Any]) -> None:
         xp = self.xp
         k = self._kernels.shape[0]
+        self._last[...] = self.a
         avg = self.fft.convolve(self.fft.forward(self.a), self._kernels, self._avg[:k])
         delta = _p(params, "mnca.delta", 0.04)
         bounds = [

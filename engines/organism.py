@@ -57,6 +57,23 @@ ORGANISM_PARAMS = (
     ),
 )
 
+MIN_BAND = 0.05
+"""The narrowest coverage band regulation keeps (living fraction between min and max)."""
+
+
+def coverage_band(params: Mapping[str, Any]) -> tuple[float, float]:
+    """The living fraction regulation keeps: ``(coverage_min, coverage_max)``, reconciled.
+
+    Both are faders a performer can put anywhere; a floor at or above the ceiling (or
+    closer to it than ``MIN_BAND``) would plant a nucleus and erode on alternate frames,
+    a flashing organism. The ceiling wins (too much life is what erosion is for) and the
+    floor is lowered to ``MIN_BAND`` under it.
+    """
+    low = float(params.get("organism.coverage_min", 0.05))
+    high = float(params.get("organism.coverage_max", 0.85))
+    return min(low, max(0.0, high - MIN_BAND)), high
+
+
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
 
@@ -69,6 +86,14 @@ def _builder() -> ThreadPoolExecutor:
             _EXECUTOR = ThreadPoolExecutor(1, thread_name_prefix="engines-kernel")
         return _EXECUTOR
 
+
+SETTLED = 0.01
+"""A discrete world whose changed cells per regulation are under this share of its living
+ones has settled (a Life-family pattern of still lifes and blinkers)."""
+SETTLED_FRAMES = 12
+"""Regulations a discrete world may stay settled before a fresh nucleus re-excites it
+(a frozen picture reads as dead within a second; its total mass could not tell: a few
+blinkers kept it changing while the picture stood still, issue 15's diamoeba)."""
 
 VEIL_SECONDS = 1.5
 """How long a fresh nucleus takes to show (simulated seconds)."""
@@ -135,6 +160,7 @@ class Organism:
         self._stats: Any = None
         self._still_frames = 0
         self._last_mass = -1.0
+        self._last_state: Any = None
 
     @property
     def name(self) -> str:
@@ -201,7 +227,14 @@ class Organism:
         field = self.engine.measured()
         alive = (field > 0.05).mean(dtype=xp.float32)
         mass = field.mean(dtype=xp.float32)
-        return xp.stack([alive, mass])
+        if self.engine.continuous:
+            return xp.stack([alive, mass, mass])
+        # Discrete states: the share of cells that changed since the last regulation.
+        if self._last_state is None:
+            self._last_state = field.copy()
+        changed = (field != self._last_state).mean(dtype=xp.float32)
+        self._last_state[...] = field
+        return xp.stack([alive, mass, changed])
 
     def regulate(self, params: Mapping[str, Any]) -> Vitals:
         """Once per frame: keep the living fraction inside the preset's band."""
@@ -210,14 +243,17 @@ class Organism:
             previous, self._stats = self._stats, self.backend.read_later(stats)
             if previous is None or not previous.ready():
                 return self.vitals
-            alive, mass = (float(v) for v in previous.value())
+            alive, mass, changed = (float(v) for v in previous.value())
         else:
-            alive, mass = (float(v) for v in stats)
+            alive, mass, changed = (float(v) for v in stats)
         vitals = self.vitals
         vitals.coverage, vitals.mass = alive, mass
-        low = float(params.get("organism.coverage_min", 0.05))
-        high = float(params.get("organism.coverage_max", 0.85))
-        if abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3):
+        low, high = coverage_band(params)
+        if self.engine.continuous:
+            still, patience = abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3), 240
+        else:
+            still, patience = changed < SETTLED * max(alive, 1e-3), SETTLED_FRAMES
+        if still:
             self._still_frames += 1
         else:
             self._still_frames = max(0, self._still_frames - 2)
@@ -225,7 +261,7 @@ class Organism:
         self._veils = [v for v in self._veils if self.sim_time - v.born < VEIL_SECONDS]
         if alive < low and len(self._veils) < (3 if alive < low / 4 else 1):
             self._plant(params)
-        elif self._still_frames > 240 and not self._veils and alive < high:
+        elif self._still_frames > patience and not self._veils and alive < high:
             self._plant(params)
             self._still_frames = 0
         elif alive > high:

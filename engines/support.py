@@ -2,15 +2,20 @@
 
 * **Containment**: a radial multiplicative mask (1 inside, decaying towards the rim),
   relative to the frame.
-* **Stir and noise** (every ``STIR_EVERY`` steps, amplitudes scaled to match the
-  prototype's per-step ones): a slowly rotating additive ramp under a Gaussian envelope,
-  centre noise, and extra noise where living cells stopped changing (velocity-gated), all
-  only where there is life, so empty space stays black.
+* **Stir and noise**: a slowly rotating additive ramp under a Gaussian envelope, centre
+  noise, and extra noise where living cells stopped changing (velocity-gated), all only
+  where there is life, so empty space stays black.
+
 * **Noise** comes from a pool of two large host-seeded frames read through random
   windows (offset, frame and sign chosen by a seeded host generator): aperiodic,
   reproducible, identical on NumPy and CuPy, and free to draw per step.
 * **Nuclei**: where coverage is too low a new nucleus *grows in* over a few dozen steps
   at one spot (never a full-frame reseed, so no restart is ever visible).
+
+Both run at every step, with the prototype's per-step amplitudes. (They used to run every
+fourth step with four steps' worth: the containment and the clip of the stirred field
+then pulsed the mean luminance every fourth step, a 15 Hz flicker of up to 4.5 at two
+steps per frame and a dip every fourth frame at one; issue 15.)
 """
 
 from __future__ import annotations
@@ -25,9 +30,12 @@ from engines.base import Engine
 from engines.kernels import scale
 from engines.xp import Backend
 
-STIR_EVERY = 4
+STIR_EVERY = 1
+"""Steps between two perturbations (containment, stir, noise); amplitudes scale with it."""
 POOL_MARGIN = 64
 NUCLEUS_STEPS = 40
+STILL = 0.003
+"""A living cell that changed less than this in a step counts as still (gets a shake)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +103,7 @@ class LifeSupport:
         return self.contain
 
     def after_step(self, params: Mapping[str, Any]) -> None:
-        """Every ``STIR_EVERY`` steps: containment, stir, centre and velocity-gated noise."""
+        """Containment, stir, centre and velocity-gated noise (every ``STIR_EVERY`` steps)."""
         self.steps += 1
         if self.steps % STIR_EVERY:
             return
@@ -108,8 +116,9 @@ class LifeSupport:
         # Per-step amplitudes of the prototype, over STIR_EVERY steps: a drift adds up
         # linearly, noise as a random walk (square root).
         ramp = 0.01 * STIR_EVERY * stir
-        centre = 0.003 * 2.0 * stir * k
-        shake = (0.006 if self.engine.name == "smoothlife" else 0.012) * stir * k
+        walk = math.sqrt(STIR_EVERY)
+        centre = 0.003 * walk * stir * k
+        shake = (0.003 if self.engine.name == "smoothlife" else 0.006) * walk * stir * k
         cos_p, sin_p = math.cos(self.phase), math.sin(self.phase)
         if self.backend.is_gpu:
             gpu.perturb(
@@ -125,6 +134,7 @@ class LifeSupport:
                 ramp * sin_p,
                 centre,
                 shake,
+                STILL * STIR_EVERY,
             )
             return
         a *= contain
@@ -135,7 +145,7 @@ class LifeSupport:
         tmp += self._sy * (ramp * sin_p)
         tmp += self._centre * self.noise() * centre
         # velocity-gated noise: living cells that barely changed get a shake
-        still = xp.abs(a - self._prev) < 0.003 * STIR_EVERY
+        still = xp.abs(a - self._prev) < STILL * STIR_EVERY
         still &= gate
         tmp += still * self.noise() * shake
         tmp *= gate

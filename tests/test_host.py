@@ -286,3 +286,28 @@ def test_frames_are_rendered_just_before_the_stream_takes_them(store):
     host.stop()
     fresh = sum(1 for age in ages if age < 0.02)
     assert fresh >= 0.8 * len(ages), sorted(round(a * 1e3, 1) for a in ages)
+
+
+def test_the_organism_on_stage_keeps_its_own_look_while_another_engine_grows(store):
+    """Switching medusa -> coral: coral's flows, colour and containment are for coral's
+    organism; medusa's keeps its own until it has faded out (stepped with coral's it
+    flickered through the whole switch)."""
+    from engines.flow import strengths
+
+    host = make_host(store)
+    host.start()
+    try:
+        assert wait_for(lambda: host.engine is not None and host.engine.name == "gray_scott")
+        host.warmup_steps = 100_000  # coral never finishes growing
+        medusa = strengths(preset_values("medusa"))
+        assert wait_for(lambda: host.organism.flow.key == medusa)
+        store.apply("engine.preset", "coral", "midi")
+        coral = strengths(preset_values("coral"))
+        assert coral != medusa
+        assert wait_for(lambda: strengths(host.slew.values) == coral)  # slewed to coral's
+        steps = host.organism.steps
+        assert wait_for(lambda: host.organism.steps > steps + 20)
+        assert host.engine.name == "gray_scott"
+        assert host.organism.flow.key == medusa
+    finally:
+        host.stop()

@@ -8,7 +8,9 @@ For each preset the prototype measured (ca-prototype.md section 7.2) at 512 and 
   column: step + flows + containment/stir + regulation + colour (RGB *and* I420 at the
   world size) + the device->host copy;
 * ``x_proto``: ``frames_per_s`` / the prototype's sim+color FPS for the same preset and
-  size (targets: >= 2 at 512, >= 3 at 1024 on a 2-core machine).
+  size (targets: >= 2 at 512, >= 3 at 1024 on a 2-core machine). The prototype's
+  figures were recorded in another run on another machine of the same kind, so every
+  row that shows one says so in its note; only a side-by-side run compares honestly.
 
 Each figure is the best of several timing windows after a warm-up (other jobs on a
 shared machine only ever slow a window down); the machine's load is in the JSON record.
@@ -117,7 +119,8 @@ def measure(preset: str, world: int, backend_name: str, windows: int, seconds: f
         preset,
         metrics,
         {"engine": spec.engine, "world": world, "backend": backend.name},
-        note=f"load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "",
+        note=(f"load {os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "")
+        + ("; x_proto: against figures recorded in another run" if proto else ""),
     )
 
 

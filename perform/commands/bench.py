@@ -8,7 +8,18 @@ import sys
 from pathlib import Path
 
 #: Suite modules under ``perform.bench`` (each issue adds its own).
-SUITES = ("core", "engines", "control", "setlist", "stream", "tui", "soak", "gpu", "window")
+SUITES = (
+    "core",
+    "engines",
+    "alive",
+    "control",
+    "setlist",
+    "stream",
+    "tui",
+    "soak",
+    "gpu",
+    "window",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "suites",
         nargs="*",
         metavar="SUITE",
-        help=f"which suites (default: all of {', '.join(SUITES)})",
+        help=f"which suites (default: all of {', '.join(SUITES)}); after 'alive', preset keys "
+        "pick the presets it runs",
     )
     parser.add_argument(
         "--json", metavar="PATH", help="also write the JSON record to PATH ('-' for stdout)"
@@ -29,7 +41,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--minutes",
         type=float,
         default=None,
-        help="how long the soak suite runs (default 3; the DESIGN budget is for 60)",
+        help="how long the soak suite runs (default 3; the DESIGN budget is for 60), and the "
+        "show time per preset of the alive suite (default 10)",
+    )
+    parser.add_argument(
+        "--preset",
+        dest="presets",
+        action="append",
+        metavar="KEY",
+        help="alive: run this preset (repeatable; default: all 36)",
+    )
+    parser.add_argument("--world", type=int, help="alive: world size in cells (default 512)")
+    parser.add_argument(
+        "--jobs", type=int, help="alive: presets run side by side in processes (default 2)"
     )
     parser.add_argument(
         "--all",
@@ -43,7 +67,13 @@ def main(args: argparse.Namespace) -> int:
     from perform.bench.common import format_table, to_json
     from perform.errors import PerformError, did_you_mean
 
-    names = args.suites or list(SUITES)
+    names = [name for name in args.suites if name in SUITES or not _is_preset(name)]
+    args.presets = [*(args.presets or []), *(n for n in args.suites if n not in names)]
+    if args.presets and "alive" not in names:
+        raise PerformError(
+            f"preset keys ({', '.join(args.presets)}) only pick what the 'alive' suite runs"
+        )
+    names = names or list(SUITES)
     for name in names:
         if name not in SUITES:
             raise PerformError(
@@ -62,3 +92,9 @@ def main(args: argparse.Namespace) -> int:
         Path(args.json).write_text(record + "\n", encoding="utf-8")
         print(f"JSON record written to {args.json}", file=sys.stderr)
     return 0
+
+
+def _is_preset(name: str) -> bool:
+    from engines import presets
+
+    return name in presets()

@@ -153,6 +153,10 @@ class EngineHost:
         self._step_s = 0.0
         """Running mean of one simulation step (seconds), for aligning renders."""
         self._black: tuple[numpy.ndarray, numpy.ndarray] | None = None
+        self._params: Mapping[str, Any] = {}
+        self._held: dict[str, Any] | None = None
+        """The look the organism on stage keeps while another engine's one grows in."""
+        self._outgoing_held: dict[str, Any] | None = None
 
     @classmethod
     def for_store(cls, store: ParamStore, backend: Backend, **kwargs: Any) -> EngineHost:
@@ -225,9 +229,12 @@ class EngineHost:
             wanted = (preset, seed)
         elif self.current is None or engine != self.current.engine:
             wanted = (preset, seed)
+            if self.current is not None and self._held is None:
+                self._held = _shared(self._params)
         elif self._grower.key is not None and self._grower.key[0] != preset:
             # Back to the current engine while another one was growing: forget that one.
             self._grower.cancel()
+            self._held = None
         if wanted is not None and (self._grower.key != wanted) and preset in _presets():
             self._grower.request(
                 wanted, self.backend, preset, self.world, wanted[1], dict(snap),
@@ -244,6 +251,7 @@ class EngineHost:
         if self.outgoing is not None:
             self.outgoing.organism.close()
         self.outgoing, self.current = self.current, slot
+        self._outgoing_held, self._held = self._held, None
         self._fade_start = now
         self._fade_seconds = max(0.0, float(snap.get("engine.crossfade", 2.0)))
         self.switches += 1
@@ -258,16 +266,16 @@ class EngineHost:
         current = self.current
         if current is None:
             return None
-        new = current.organism.render(params, self.width, self.height)
+        new = current.organism.render(_keep(params, self._held), self.width, self.height)
         outgoing = self.outgoing
         if outgoing is None:
             return new
         x = self._fade(now)
         if x >= 1.0:
             outgoing.organism.close()
-            self.outgoing = None
+            self.outgoing = self._outgoing_held = None
             return new
-        old = outgoing.organism.render(params, self.width, self.height)
+        old = outgoing.organism.render(_keep(params, self._outgoing_held), self.width, self.height)
         return blend(self.backend.xp, old, new, x)
 
     def _to_host(self, picture: Picture | None) -> tuple[numpy.ndarray, numpy.ndarray]:
@@ -306,7 +314,7 @@ class EngineHost:
             try:
                 snap = self._snapshot()
                 self._manage(snap, now)
-                params = self.slew.update(snap, dt)
+                params = self._params = self.slew.update(snap, dt)
                 version = snap.version
                 if snap.get("engine.freeze") != "on" and self.current is not None:
                     acc += dt * self.steps_per_second * float(params.get("engine.speed", 1.0))
@@ -314,9 +322,10 @@ class EngineHost:
                     t0 = clock()
                     while acc >= 1.0 and not self._stop.is_set():
                         t_step = clock()
-                        self.current.organism.step(params, dt_sim)
+                        self.current.organism.step(_keep(params, self._held), dt_sim)
                         if self.outgoing is not None:
-                            self.outgoing.organism.step(params, dt_sim)
+                            held = self._outgoing_held
+                            self.outgoing.organism.step(_keep(params, held), dt_sim)
                         self._step_s += 0.1 * (clock() - t_step - self._step_s)
                         acc -= 1.0
                         steps_window += 1
@@ -327,7 +336,7 @@ class EngineHost:
                 if now >= next_frame:
                     t0 = clock()
                     if self.current is not None:
-                        self.current.organism.regulate(params)
+                        self.current.organism.regulate(_keep(params, self._held))
                     rgb, yuv = self._to_host(self._picture(params, now))
                     self._seq += 1
                     sim_time = self.current.organism.sim_time if self.current else 0.0
@@ -411,6 +420,21 @@ class EngineHost:
             return
         with contextlib.suppress(RuntimeError):  # loop already closed while stopping
             self._loop.call_soon_threadsafe(self.on_stats, stats)
+
+
+SHARED = ("flow.", "color.", "organism.")
+"""Parameters every engine reads: a preset of another engine sets them for its organism,
+so the organism it replaces keeps its own until it has faded out (stepped with the new
+preset's flows, colour and containment it flickered for the whole switch; issue 15)."""
+
+
+def _shared(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k.startswith(SHARED)}
+
+
+def _keep(params: Mapping[str, Any], held: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``params`` with the ``held`` shared ones over them (``params`` when none)."""
+    return {**params, **held} if held else params
 
 
 def _presets() -> Any:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from engines import Organism, numpy_backend
+from engines.organism import coverage_band
 from tests.engines.helpers import organism_for, params
 
 STILL = {f"flow.{k}": 0.0 for k in ("radial", "rotate", "swirl", "bubble", "ring", "vortex")}
@@ -119,3 +120,45 @@ def test_pictures_at_the_stream_size(width, height):
     assert picture.rgb.shape == (height, width, 3) and picture.rgb.dtype == np.uint8
     assert picture.yuv.shape == (height * 3 // 2, width) and picture.yuv.dtype == np.uint8
     assert picture.rgb.any()
+
+
+def test_a_coverage_floor_above_the_ceiling_is_reconciled_not_fought():
+    """coverage_min 0.9 over coverage_max 0.2 (two faders a performer can put anywhere):
+    the old organism planted a nucleus whenever life was under 0.9 and eroded whenever it
+    was over 0.2, on alternate frames, for ever. Now the ceiling wins."""
+    assert coverage_band({"organism.coverage_min": 0.9, "organism.coverage_max": 0.2}) == (
+        pytest.approx(0.15),
+        0.2,
+    )
+    assert coverage_band({"organism.coverage_min": 0.05, "organism.coverage_max": 0.85}) == (
+        0.05,
+        0.85,
+    )
+    organism = organism_for("coral", world=64)
+    p = params("coral", **{"organism.coverage_min": 0.9, "organism.coverage_max": 0.2})
+    organism.engine.a[...] = 0.0
+    organism.engine.a[:32] = 0.6  # half alive: over the ceiling, under the floor
+    organism.regulate(p)
+    assert (organism.vitals.erosions, organism.vitals.nuclei) == (1, 0)
+
+
+def test_a_settled_life_world_is_re_excited_within_a_second():
+    """Still lifes and a blinker: the picture stands still, though a few cells change
+    at every step. The old organism waited 240 frames (8 s) of an exactly constant mass
+    (issue 15's diamoeba froze for 74 s of 90); now a veiled nucleus grows in after
+    SETTLED_FRAMES regulations."""
+    from engines.organism import SETTLED_FRAMES
+
+    organism = organism_for("classic_life", world=64)
+    p = params("classic_life", **{"organism.coverage_min": 0.0})  # only stillness acts
+    state = organism.engine.state
+    state[...] = 0.0
+    for y, x in ((8, 8), (8, 40), (40, 8), (40, 40), (24, 24)):  # blocks (still lifes)
+        state[y : y + 2, x : x + 2] = 1.0
+    state[52, 20:23] = 1.0  # a blinker
+    for _ in range(SETTLED_FRAMES + 3):
+        organism.step(p)
+        organism.step(p)
+        organism.regulate(p)
+    assert organism.vitals.nuclei == 1
+    assert SETTLED_FRAMES / 30 < 1.0  # a frame per regulation: re-excited within a second

@@ -1,63 +1,39 @@
-"""Every preset lives: at 256^2 for 20 simulated seconds (1200 steps) each preset must
-stay finite, keep its living fraction in its band, keep moving, and never flash.
+"""Every preset lives, judged as an audience sees it (issue 15's liveness definition, the
+measure of ``perform bench alive``): run as in a show (warm-up, flows, breathing,
+regulation, colour) in simulated time, then judged over 12 s of frames at 30 fps after
+5 s of growth (at 128^2; the discrete engines 6 s at 512^2): never NaN, lit fraction
+(Rec.709 Y > 16) never under 1%, no still stretch (motion over lit pixels < 0.5) over
+1 s, no flash over 10, no period-2/4 flicker over 1.
 
-The prototype lost four of its presets (mycelium, sl_pulse, deep_sea, tentacles died and
-re-seeded in a loop); here every one of the 36 must pass on its own."""
+The old test (coverage of the state, whole-frame motion, 15 frames a second) passed all
+36 while sl_worms went black and six presets flickered at 15 Hz; this one fails on both.
+The long runs at 512^2 are ``perform bench alive`` (ten minutes per preset by default)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from engines import get_preset, presets
-from tests.engines.helpers import organism_for, params
+from perform.bench.alive import watch
 
-WORLD = 256
-WARM = 600
-WATCH = 600
-EVERY = 4  # a frame every 4 steps: 15 frames per simulated second at 60 steps/s
-
-
-def luma(rgb: np.ndarray) -> float:
-    return float((rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114])).mean())
+WORLD, GROWTH, WATCH = 128, 5.0, 12.0
+#: Excitable and cyclic worlds are grids of world cells (k = 1 up to 512): at 128 or 256
+#: the whole grid cycles nearly in unison (a mean-luminance wave of 1-3 that a 512 world
+#: does not show) and target's single burst dies out. They are cheap, so they run at 512.
+DISCRETE = ("excitable", "cyclic")
+DISCRETE_WORLD, DISCRETE_GROWTH, DISCRETE_WATCH = 512, 3.0, 6.0
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # simulated show time; a busy shared machine is slow
 @pytest.mark.parametrize("key", list(presets()))
-def test_preset_lives(key):
-    organism = organism_for(key, world=WORLD)
-    p = params(key)
-    low = float(p["organism.coverage_min"])
-    for i in range(WARM):
-        organism.step(p)
-        if i % EVERY == EVERY - 1:
-            organism.regulate(p)
-    coverages, lumas, motion = [], [], []
-    previous = organism.engine.density().copy()
-    for i in range(WATCH):
-        organism.step(p)
-        if i % EVERY:
-            continue
-        vitals = organism.regulate(p)
-        coverages.append(vitals.coverage)
-        picture = organism.render(p, WORLD, WORLD)
-        lumas.append(luma(picture.rgb))
-        density = organism.engine.density()
-        motion.append(float(np.abs(density - previous).mean()))
-        previous = density.copy()
-    for field in organism.engine.fields() or [organism.engine.measured()]:
-        assert np.isfinite(field).all(), "NaN or Inf in the state"
-    coverage = np.array(coverages)
-    # alive: the living fraction stays in the preset's band (half its floor: the floor is
-    # where regulation starts acting) and never fills the whole world
-    assert coverage.mean() >= 0.5 * low, f"dying: coverage {coverage.mean():.4f}"
-    assert (coverage == 0).mean() < 0.05, "died out (for more than a moment)"
-    assert coverage.max() < 0.995, "the whole world is alive: no structure left"
-    # moving: the picture changes (frozen worlds look dead on stage)
-    assert np.mean(motion) > 2e-4, f"frozen: motion {np.mean(motion):.2e}"
-    # visible and never flashing: the mean brightness moves smoothly
-    assert max(lumas) > 2.0, "black picture"
-    assert np.abs(np.diff(lumas)).max() < 12.0, "flash: the brightness jumped"
+def test_preset_is_alive(key):
+    if get_preset(key).engine in DISCRETE:
+        world, growth, seconds = DISCRETE_WORLD, DISCRETE_GROWTH, DISCRETE_WATCH
+    else:
+        world, growth, seconds = WORLD, GROWTH, WATCH
+    report = watch(key, seconds, world=world, growth=growth)
+    assert report.alive, f"{key} at {world}^2: {report.verdict()} ({report})"
 
 
 def test_presets_name_their_engines_and_seeds():

@@ -1,0 +1,305 @@
+"""Alive: does every preset stay alive for a whole show, judged on the frames an audience sees?
+
+Each preset runs as in a show (the same warm-up, 60 steps per simulated second x its
+speed, regulation once per frame, flows, breathing and colour: :func:`perform.render.
+offline.frames`) in simulated time, and every frame at 30 fps is judged on its RGB
+picture (issue 15's definition):
+
+* *luminance* is Rec.709 Y (0-255); the *lit fraction* is the share of pixels with Y > 16;
+* *motion* is the mean |dY| between consecutive frames over the pixels lit in either one
+  (a small organism on black is judged by how it moves, not by how much black there is);
+  a *still stretch* is a run of frames with motion < 0.5;
+* a *flash* is the change of mean Y between consecutive frames;
+* *flicker* is the largest period-2 or period-4 alternation of mean Y (peak to peak, over
+  windows of 16 frames, drift removed): what a containment or stir applied every few
+  steps does to the picture.
+
+Alive = after its growth: never NaN, lit fraction never below 1 %, no still stretch over
+1 s, no flash above 10, no flicker above 1. Presets run in a pool of processes (two by
+default); progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any
+
+import numpy
+
+from perform.bench.common import Result
+
+NAME = "alive"
+HELP = "every preset for N minutes of show time: lit fraction, stillness, flashes, flicker"
+
+FPS = 30.0
+GROWTH_SECONDS = 10.0
+"""Show time after the warm-up that is not judged yet (the organism is still growing)."""
+LIT_Y = 16.0
+MIN_LIT = 0.01
+STILL_MOTION = 0.5
+MAX_STILL_SECONDS = 1.0
+MAX_FLASH = 10.0
+MAX_FLICKER = 1.0
+FLICKER_WINDOW = 16
+
+REC709 = numpy.array([0.2126, 0.7152, 0.0722], dtype=numpy.float32)
+
+
+def luminance(rgb: numpy.ndarray) -> numpy.ndarray:
+    """Rec.709 Y (0-255, float32) of an ``(H, W, 3+)`` uint8 frame."""
+    return rgb[..., :3].astype(numpy.float32) @ REC709
+
+
+def flicker(means: Sequence[float], window: int = FLICKER_WINDOW) -> float:
+    """The largest period-2 or period-4 alternation (peak to peak) of ``means``.
+
+    Works on frame-to-frame differences over windows of ``window`` frames (a multiple of
+    4), so a steady rise or fall (a constant difference) cancels out exactly, and a
+    regular alternation of +-A shows as 2A whatever its phase.
+    """
+    d = numpy.diff(numpy.asarray(means, dtype=numpy.float64))
+    if d.size < window:
+        return 0.0
+    t = numpy.arange(window)
+    sign = (-1.0) ** t
+    quarter = numpy.exp(-0.5j * math.pi * t)
+    worst = 0.0
+    for start in range(0, d.size - window + 1, window // 2):
+        part = d[start : start + window]
+        # y = A(-1)^t  ->  d alternates +-2A: sum |.| = 2A * window
+        two = abs(float(part @ sign)) / window
+        # y = A cos(pi t / 2 + phi)  ->  d has amplitude A * sqrt(2) at a quarter of the rate
+        four = 2 * abs(complex(part @ quarter)) / (window * math.sqrt(2)) * 2
+        worst = max(worst, two, four)
+    return worst
+
+
+@dataclass
+class Liveness:
+    """What one preset's frames showed, and the verdict."""
+
+    preset: str
+    engine: str
+    seconds: float
+    """Show time judged (after the growth)."""
+    frames: int = 0
+    lit_min: float = 1.0
+    lit_max: float = 0.0
+    mean_y_min: float = 255.0
+    mean_y_max: float = 0.0
+    motion_median: float = 0.0
+    longest_still_s: float = 0.0
+    still_at_s: float = 0.0
+    flash: float = 0.0
+    flash_at_s: float = 0.0
+    flicker: float = 0.0
+    nan: bool = False
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def alive(self) -> bool:
+        return not self.failures
+
+    def verdict(self) -> str:
+        return "alive" if self.alive else "; ".join(self.failures)
+
+
+class Meter:
+    """Judges a series of RGB frames at ``fps`` (feed them in order)."""
+
+    def __init__(self, fps: float = FPS) -> None:
+        self.fps = fps
+        self.lit: list[float] = []
+        self.means: list[float] = []
+        self.motion: list[float] = []
+        self.finite = True
+        self._previous: tuple[numpy.ndarray, numpy.ndarray] | None = None
+
+    def add(self, rgb: numpy.ndarray) -> None:
+        y = luminance(rgb)
+        if not numpy.isfinite(y).all():
+            self.finite = False
+        lit = y > LIT_Y
+        self.lit.append(float(lit.mean()))
+        self.means.append(float(y.mean()))
+        if self._previous is not None:
+            py, plit = self._previous
+            either = lit | plit
+            count = int(either.sum())
+            diff = float(numpy.abs(y - py)[either].sum()) / count if count else 0.0
+            self.motion.append(diff)
+        self._previous = (y, lit)
+
+    def judge(self, preset: str, engine: str) -> Liveness:
+        n = len(self.means)
+        report = Liveness(preset, engine, n / self.fps, frames=n, nan=not self.finite)
+        if n == 0:
+            report.failures.append("no frames")
+            return report
+        report.lit_min, report.lit_max = min(self.lit), max(self.lit)
+        report.mean_y_min, report.mean_y_max = min(self.means), max(self.means)
+        if self.motion:
+            report.motion_median = float(numpy.median(self.motion))
+            run = longest = end = 0
+            for i, m in enumerate(self.motion):
+                run = run + 1 if m < STILL_MOTION else 0
+                if run > longest:
+                    longest, end = run, i
+            report.longest_still_s = longest / self.fps
+            report.still_at_s = (end + 1 - longest) / self.fps
+            jumps = numpy.abs(numpy.diff(self.means))
+            report.flash = float(jumps.max())
+            report.flash_at_s = float(jumps.argmax() + 1) / self.fps
+        report.flicker = flicker(self.means)
+        if report.nan:
+            report.failures.append("NaN")
+        if report.lit_min < MIN_LIT:
+            report.failures.append(f"dark (lit {100 * report.lit_min:.1f}%)")
+        if report.longest_still_s > MAX_STILL_SECONDS:
+            report.failures.append(
+                f"still {report.longest_still_s:.1f}s at {report.still_at_s:.0f}s"
+            )
+        if report.flash > MAX_FLASH:
+            report.failures.append(f"flash {report.flash:.1f} at {report.flash_at_s:.0f}s")
+        if report.flicker > MAX_FLICKER:
+            report.failures.append(f"flicker {report.flicker:.2f}")
+        return report
+
+
+def watch(
+    preset: str,
+    seconds: float,
+    *,
+    world: int = 512,
+    size: tuple[int, int] | None = None,
+    seed: int = 1,
+    warmup: float = 3.0,
+    growth: float = GROWTH_SECONDS,
+    overrides: Mapping[str, Any] | None = None,
+    progress: Any = None,
+) -> Liveness:
+    """Run ``preset`` as in a show for ``growth + seconds`` of show time and judge the last
+    ``seconds`` of it (frames at 30 fps, world ``world``, frames ``size`` (default the
+    world's)). ``progress(done_s, total_s)`` is called about every 10 simulated seconds."""
+    from engines import get_preset, numpy_backend
+    from perform.render import offline
+
+    width, height = size or (world, world)
+    meter = Meter(FPS)
+    skip = int(round(growth * FPS))
+    total = growth + seconds
+    frames = offline.frames(
+        preset, numpy_backend(), world=world, width=width, height=height, fps=FPS,
+        seconds=total, warmup=warmup, seed=seed, overrides=dict(overrides or {}),
+    )  # fmt: skip
+    for i, still in enumerate(frames):
+        if i >= skip:
+            meter.add(still.rgb)
+        if progress is not None and i % int(10 * FPS) == 0 and i:
+            progress(i / FPS, total)
+    return meter.judge(preset, get_preset(preset).engine)
+
+
+def _watch_job(preset: str, seconds: float, world: int, seed: int, warmup: float) -> Liveness:
+    started = time.perf_counter()
+
+    def progress(done: float, total: float) -> None:
+        print(
+            f"  alive: {preset} {done:.0f}/{total:.0f} s of show time "
+            f"({time.perf_counter() - started:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return watch(preset, seconds, world=world, seed=seed, warmup=warmup, progress=progress)
+
+
+def _result(report: Liveness, world: int) -> Result:
+    metrics = {
+        "lit_min_pct": 100 * report.lit_min,
+        "lit_max_pct": 100 * report.lit_max,
+        "motion_median": report.motion_median,
+        "still_max_s": report.longest_still_s,
+        "flash_max": report.flash,
+        "flicker_pp": report.flicker,
+        "alive": 1.0 if report.alive else 0.0,
+    }
+    return Result(
+        NAME,
+        report.preset,
+        metrics,
+        {"engine": report.engine, "world": world, "seconds": round(report.seconds, 1)},
+        note=report.verdict(),
+    )
+
+
+def table(reports: Iterable[Liveness]) -> str:
+    """The verdict table: preset, engine, lit min-max, longest still, flash, flicker."""
+    head = ("preset", "engine", "lit %", "still s", "flash", "flicker", "verdict")
+    rows = [
+        (
+            r.preset,
+            r.engine,
+            f"{100 * r.lit_min:.1f}-{100 * r.lit_max:.1f}",
+            f"{r.longest_still_s:.2f}",
+            f"{r.flash:.1f}",
+            f"{r.flicker:.2f}",
+            r.verdict(),
+        )
+        for r in reports
+    ]
+    widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def run(options: argparse.Namespace) -> list[Result]:
+    from engines import get_preset, presets
+    from perform.config import load_config
+
+    chosen = list(getattr(options, "presets", None) or presets())
+    for key in chosen:
+        get_preset(key)  # unknown keys fail before anything runs
+    minutes = getattr(options, "minutes", None)
+    seconds = 60.0 * (10.0 if minutes is None else float(minutes))
+    if getattr(options, "quick", False) and minutes is None:
+        seconds = 20.0
+    world = int(getattr(options, "world", None) or 512)
+    config = load_config(getattr(options, "config", None))
+    seed, warmup = config.engine.seed, config.engine.warmup
+    jobs = max(1, min(int(getattr(options, "jobs", None) or 2), len(chosen), os.cpu_count() or 1))
+    print(
+        f"# alive: {len(chosen)} presets x {seconds / 60:g} min of show time at {world}^2 "
+        f"(+{GROWTH_SECONDS:g} s growth each, not judged), {jobs} processes",
+        file=sys.stderr,
+    )
+    started = time.perf_counter()
+    reports: dict[str, Liveness] = {}
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        futures = {
+            pool.submit(_watch_job, key, seconds, world, seed, warmup): key for key in chosen
+        }
+        for future in as_completed(futures):
+            report = future.result()
+            reports[report.preset] = report
+            print(
+                f"  alive: [{len(reports)}/{len(chosen)}] {report.preset}: {report.verdict()} "
+                f"({time.perf_counter() - started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    ordered = [reports[key] for key in chosen]
+    living = sum(r.alive for r in ordered)
+    print(table(ordered))
+    print(f"# alive: {living}/{len(ordered)} alive at {world}^2\n")
+    return [_result(r, world) for r in ordered]
