@@ -138,6 +138,7 @@ class ScopeLink:
             session.events.subscribe(TEMPO_STATE, self._on_tempo),
             *bind_actions(self, store),
         ]
+        self.receiver.hold(store.get("scope.paused") == "on")
         if self.recorder is not None:
             self.recorder.start()
             self.receiver.sinks.append(self.recorder)
@@ -380,6 +381,9 @@ class ScopeLink:
     # --- events -----------------------------------------------------------------------
     def _on_changes(self, changes: ChangeSet) -> None:
         assert self.planner is not None and self.pump is not None
+        paused = changes.get("scope.paused")
+        if paused is not None:
+            self.receiver.hold(paused.value == "on")
         mode = changes.get("scope.input_mode")
         if mode is not None and mode.value != self._stream_mode and self.peer is not None:
             self.restart(f"switching to {mode.value} mode")
