@@ -111,6 +111,8 @@ class ScopeLink:
         self._restart_reason: str | None = None
         self._wake = asyncio.Event()
         self._first_frame = asyncio.Event()
+        """Set by the current peer's first frame (cleared when a new peer takes over)."""
+        self._attempt_worked = False
         self._stream_mode = "video"
         self._loading = ""
         self._schemas: tuple[float, dict[str, Any]] | None = None
@@ -190,7 +192,7 @@ class ScopeLink:
             if not planned and self.peer is not None:
                 await self._close_stream(self.peer)
                 self.peer = None
-            if self._first_frame.is_set():
+            if self._attempt_worked:
                 backoff.reset()  # that stream worked: the next failure retries quickly
             self.reconnects += 1
             self.board.reconnects = self.reconnects
@@ -205,7 +207,7 @@ class ScopeLink:
 
     async def _stream_once(self) -> None:
         assert self._session is not None and self.planner is not None
-        self._first_frame.clear()
+        self._attempt_worked = False
         self.board.state("checking", f"contacting Scope at {self.url}")
         health = await self.api.health()
         if self.health is not None and health.server_start_time != self.health.server_start_time:
@@ -240,6 +242,9 @@ class ScopeLink:
         try:
             offer = await peer.offer()
             old, self.peer, self.track = self.peer, peer, track
+            # From here on only the new peer's frames count: the old stream (still showing
+            # during a planned switch) must neither announce "streaming" nor feed the watchdog.
+            self._first_frame.clear()
             if old is not None:  # planned switch: the old stream ran until the new offer was ready
                 await self._close_stream(old, goodbye=True)
             self._stream_mode = mode
@@ -256,7 +261,8 @@ class ScopeLink:
         for message in self.planner.on_open():
             self._send_now(message)
         self.streams += 1
-        self.board.state("connecting", "waiting for the first frame from Scope")
+        if not self._first_frame.is_set():  # its first frame may already have come
+            self.board.state("connecting", "waiting for the first frame from Scope")
         await self._watch(peer)
 
     async def _watch(self, peer: ScopePeer) -> None:
@@ -341,6 +347,7 @@ class ScopeLink:
         self._last_frame_at = time.perf_counter()
         if not self._first_frame.is_set():
             self._first_frame.set()
+            self._attempt_worked = True
             mode = self._stream_mode
             name = " + ".join(self.pipeline.pipeline_ids) if self.pipeline else ""
             self.board.state("streaming", f"{name} ({mode} mode)")
