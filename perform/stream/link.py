@@ -227,6 +227,10 @@ class ScopeLink:
             self.api, request, timeout=self.scope.load_timeout, on_stage=self._on_stage
         )
         self.pipeline = request
+        meta = await self._meta(request)
+        self.loras.unsupported = (
+            request.pipeline_ids[-1] if meta.get("supports_lora") is False else None
+        )
         self._adopt_loras(status.adapters, request)
         self.planner.chunk_period = self.scope.chunk_period
         mode = await self._input_mode(request)
@@ -347,15 +351,20 @@ class ScopeLink:
         assert self._session is not None
         store = self._session.store
         wanted = str(store.get("scope.input_mode"))
-        start = self.health.server_start_time if self.health else 0.0
-        if self._schemas is None or self._schemas[0] != start:
-            self._schemas = (start, await self.api.schemas())
-        meta = self._schemas[1].get(request.pipeline_ids[-1]) or {}
+        meta = await self._meta(request)
         mode, refusal = loading.choose_input_mode(wanted, request.pipeline_ids[-1], meta)
         if refusal is not None:
             self.board.notice("warning", "Scope input mode", refusal)
             store.apply("scope.input_mode", mode, "scope")
         return mode
+
+    async def _meta(self, request: PipelineRequest) -> dict[str, Any]:
+        """The schema of the pipeline that makes the picture (cached per server start)."""
+        start = self.health.server_start_time if self.health else 0.0
+        if self._schemas is None or self._schemas[0] != start:
+            self._schemas = (start, await self.api.schemas())
+        meta = self._schemas[1].get(request.pipeline_ids[-1])
+        return meta if isinstance(meta, dict) else {}
 
     def _on_frame(self) -> None:
         self._last_frame_at = time.perf_counter()
@@ -407,9 +416,37 @@ class ScopeLink:
             self.receiver.hold(paused.value == "on")
         mode = changes.get("scope.input_mode")
         if mode is not None and mode.value != self._stream_mode and self.peer is not None:
-            self.restart(f"switching to {mode.value} mode")
+            refusal = self._mode_refusal(str(mode.value))
+            if refusal is None:
+                self.restart(f"switching to {mode.value} mode")
+            else:  # refused before the stream is touched: the picture carries on
+                self.board.notice("warning", "Scope input mode", refusal)
+                asyncio.get_running_loop().call_soon(self._keep_mode, self._stream_mode)
         if self.planner.changes(changes, time.monotonic()):
             self.pump.wake()
+
+    def _mode_refusal(self, wanted: str) -> str | None:
+        """Why the loaded pipeline cannot stream in ``wanted`` mode (None: it can, or its
+        schema is not known yet and the next stream will find out)."""
+        if self._schemas is None or self.pipeline is None:
+            return None
+        pipeline = self.pipeline.pipeline_ids[-1]
+        meta = self._schemas[1].get(pipeline)
+        if not meta:
+            return None
+        _, refusal = loading.choose_input_mode(wanted, pipeline, meta)
+        if refusal is None:
+            return None
+        modes = " or ".join(str(m) for m in meta.get("supported_modes") or [])
+        return (
+            f"{pipeline} takes {modes} input only: {wanted} mode refused, "
+            f"the stream stays in {self._stream_mode} mode."
+        )
+
+    def _keep_mode(self, mode: str) -> None:
+        assert self._session is not None
+        if self._session.store.get("scope.input_mode") != mode:
+            self._session.store.apply("scope.input_mode", mode, "scope")
 
     def _on_load(self, request: PipelineRequest) -> None:
         if not isinstance(request, PipelineRequest):

@@ -208,15 +208,8 @@ async def test_text_mode_switch_re_offers_with_the_state(scope_double):
         await scope_double.wait_for(lambda: third.frames_received > 4, "video again")
 
 
-async def test_text_mode_on_a_video_only_pipeline_is_refused_visibly(scope_double):
-    async with running_link(scope_double) as run:
-        await run.streaming()
-        assert run.store.actions.invoke("scope.mode", "text", "tui")
-        second = await scope_double.wait_session(after=1)
-        assert second.input_mode == "video"
-        assert run.store.get("scope.input_mode") == "video"
-        assert any("video input only" in n.message for n in run.notices)
-        await scope_double.wait_for(lambda: second.frames_sent > 4, "frames")
+# A text-mode request on a video-only pipeline: tests/drills/test_scope_refusals.py (refused
+# without a restart).
 
 
 async def test_cut_pause_and_tempo_forwarding(scope_double):
