@@ -40,6 +40,7 @@ from perform.stream.channel import Planner, Settings
 from perform.stream.ice import check_host_addresses, select_ice_servers
 from perform.stream.lora import LoraTable
 from perform.stream.output import OutputReceiver
+from perform.stream.pacing import Pacer
 from perform.stream.peer import ScopePeer
 from perform.stream.pump import Pump
 from perform.stream.recorder import Recorder
@@ -99,6 +100,8 @@ class ScopeLink:
         self.output = self.receiver.mailbox
         """Scope's returned frames, for the TUI preview (a FrameMailbox)."""
         self.board = StatusBoard(self.url)
+        self.pacer = Pacer(max_fps=float(config.stream.fps))
+        """Paces the track to what the pipeline consumes (a slow pipeline's queue stays empty)."""
         self.health: Health | None = None
         self.reconnects = 0
         self.streams = 0
@@ -317,6 +320,7 @@ class ScopeLink:
     def _make_track(self) -> OrganismTrack:
         assert self._session is not None
         track = track_for(self.config, self._session.host.mailbox)
+        self.pacer.reset()
         self.receiver.sent_at = track.sent_at if self.scope.latency_stamp else None
         return track
 
@@ -502,6 +506,14 @@ class ScopeLink:
         if self.planner is not None and self.pipeline is not None and fps_out > 1.0:
             chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids) / fps_out
             self.planner.chunk_period = min(2.0, max(1 / 60, chunk))
+        track = self.track
+        if track is not None and self._first_frame.is_set():
+            rate = self.pacer.update(
+                time.perf_counter(), track.stats.delivered, self.receiver.frames
+            )
+            if rate is not None:
+                track.set_rate(rate)
+                log.info("Scope input paced to %.1f fps (its output: %.1f fps)", rate, fps_out)
         rtt = await self.peer.rtt_ms() if self.peer is not None else None
         if rtt is None and self.health is not None:
             rtt = self.health.rtt_ms
