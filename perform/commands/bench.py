@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 #: Suite modules under ``perform.bench`` (each issue adds its own).
-SUITES = ("core", "engines", "control", "setlist", "stream", "tui", "soak")
+SUITES = ("core", "engines", "control", "setlist", "stream", "tui", "soak", "drills-scope")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
             )
     results = []
     for name in names:
-        module = importlib.import_module(f"perform.bench.{name}")
+        module = importlib.import_module(f"perform.bench.{name.replace('-', '_')}")
         print(f"# {name}: {module.HELP}", file=sys.stderr)
         results.extend(module.run(args))
     print(format_table(results))
