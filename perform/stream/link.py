@@ -321,6 +321,8 @@ class ScopeLink:
         assert self._session is not None
         track = track_for(self.config, self._session.host.mailbox)
         self.pacer.reset()
+        if self.pipeline is not None:
+            self.pacer.chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids)
         self.receiver.sent_at = track.sent_at if self.scope.latency_stamp else None
         return track
 

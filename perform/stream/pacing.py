@@ -25,8 +25,12 @@ DRAIN = 0.9
 """Then send this fraction of what it produces (below it, so a backlog drains)..."""
 DRAIN_FAST = 0.75
 """...or this much when it was grossly overfed (under half came back): a full queue."""
-PROBE = 1.1
+PROBE = 1.05
 """Everything comes back: try this much more, at most every ``probe_every`` seconds."""
+WINDOW_CHUNKS = 6.0
+"""A window spans at least this many chunks' worth of frames at the current rate."""
+NOISE_CHUNKS = 1.0
+"""Sent and returned counts differing by up to this many chunks over a window is noise."""
 
 
 @dataclass
@@ -34,10 +38,13 @@ class Pacer:
     """The track's frame rate from counts of frames sent and received (see the module)."""
 
     max_fps: float
+    chunk: int = 4
+    """Frames per pipeline call: frames come back in lumps of this many, so a difference
+    of up to about one chunk between sent and returned is noise, not a trend."""
     min_fps: float = 2.0
-    window: float = 4.0
+    window: float = 8.0
     """Seconds of counts behind each decision (and the least time between two)."""
-    probe_every: float = 8.0
+    probe_every: float = 16.0
     rate: float = field(init=False)
     changes: int = field(init=False, default=0)
     _samples: deque[tuple[float, int, int]] = field(init=False, default_factory=deque)
@@ -58,21 +65,25 @@ class Pacer:
         if samples and (sent < samples[-1][1] or received < samples[-1][2]):
             samples.clear()  # counters started again (a new track)
         samples.append((now, sent, received))
-        while len(samples) > 2 and now - samples[1][0] >= self.window:
+        # Long enough to see a few chunks come back, however slow the rate.
+        window = max(self.window, WINDOW_CHUNKS * self.chunk / max(self.rate, 1e-3))
+        while len(samples) > 2 and now - samples[1][0] >= window:
             samples.popleft()
         t0, sent0, received0 = samples[0]
         span = now - t0
-        if span < self.window:
+        if span < window:
             return None
-        if self._changed_at is not None and now - self._changed_at < self.window:
+        if self._changed_at is not None and now - self._changed_at < window:
             return None
-        rate_in, rate_out = (sent - sent0) / span, (received - received0) / span
-        if rate_in <= 0:
+        went, came = sent - sent0, received - received0
+        if went <= 0:
             return None
-        if rate_out < SLOWER * rate_in:
-            drain = DRAIN_FAST if rate_out < 0.5 * rate_in else DRAIN
+        noise = NOISE_CHUNKS * self.chunk
+        rate_out = came / span
+        if came < SLOWER * went and went - came > noise:
+            drain = DRAIN_FAST if came < 0.5 * went else DRAIN
             new = max(self.min_fps, min(self.max_fps, rate_out * drain))
-        elif rate_out > DRAINING * rate_in:
+        elif came > DRAINING * went and came - went > noise:
             return None
         elif self.rate < self.max_fps and (
             self._changed_at is None or now - self._changed_at >= self.probe_every

@@ -58,7 +58,8 @@ def test_fast_pipeline_keeps_the_full_rate_and_recovers_after_a_slow_spell():
     assert pacer.changes == 0
     run(pacer, 7.5, 20, fifo=False)
     assert pacer.rate < 10
-    assert run(pacer, 60.0, 240, fifo=False)[-1] == 30.0  # probed back up
+    # probed back up, 5% every 16 s (slow on purpose: each probe above capacity is latency)
+    assert run(pacer, 60.0, 700, fifo=False)[-1] == 30.0
 
 
 def test_new_counters_start_over():
@@ -67,3 +68,12 @@ def test_new_counters_start_over():
     pacer.reset()
     assert pacer.rate == 30.0
     assert pacer.update(1.0, 0, 0) is None
+
+
+def test_bench_slope_is_in_ms_per_10_s():
+    from perform.bench.drills_scope import _slope_ms_per_10s
+
+    rising = [(float(t), 500.0 + 2.0 * t) for t in range(30)]  # 2 ms per second
+    assert abs(_slope_ms_per_10s(rising) - 20.0) < 1e-9
+    flat = [(float(t), 500.0 + (3.0 if t % 2 else -3.0)) for t in range(30)]
+    assert abs(_slope_ms_per_10s(flat)) < 1.0
