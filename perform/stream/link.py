@@ -436,6 +436,9 @@ class ScopeLink:
         schema is not known yet and the next stream will find out)."""
         if self._schemas is None or self.pipeline is None:
             return None
+        requested = self._requested
+        if requested is not None and requested.pipeline_ids != self.pipeline.pipeline_ids:
+            return None  # another pipeline is on its way: the next stream decides
         pipeline = self.pipeline.pipeline_ids[-1]
         meta = self._schemas[1].get(pipeline)
         if not meta:
