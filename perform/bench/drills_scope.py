@@ -115,9 +115,9 @@ async def _slow_pipeline(seconds: float, settle: float) -> dict[str, float]:
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < seconds:
             await asyncio.sleep(1.0)
-            latency = link.receiver.latency_ms
-            if latency is not None:
-                samples.append((time.perf_counter() - t0, latency))
+            recent = list(link.receiver.latencies_ms)[-8:]  # this second's, not a minute's
+            if recent:
+                samples.append((time.perf_counter() - t0, statistics.median(recent)))
         track = link.track
         return {
             "latency_slope_ms_per_10s": round(_slope_ms_per_10s(samples), 2),

@@ -45,10 +45,14 @@ class Pacer:
     window: float = 8.0
     """Seconds of counts behind each decision (and the least time between two)."""
     probe_every: float = 16.0
+    settle: float = 4.0
+    """Seconds after a change that are not judged: the backlog from before the change
+    drains (Scope drops what its queues cannot hold), which would read as a slow pipeline."""
     rate: float = field(init=False)
     changes: int = field(init=False, default=0)
     _samples: deque[tuple[float, int, int]] = field(init=False, default_factory=deque)
     _changed_at: float | None = field(init=False, default=None)
+    _quiet_until: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self.rate = self.max_fps
@@ -58,12 +62,15 @@ class Pacer:
         self.rate = self.max_fps
         self._samples.clear()
         self._changed_at = None
+        self._quiet_until = 0.0
 
     def update(self, now: float, sent: int, received: int) -> float | None:
         """Running counts of frames sent and received; the new rate when it changes."""
         samples = self._samples
         if samples and (sent < samples[-1][1] or received < samples[-1][2]):
             samples.clear()  # counters started again (a new track)
+        if now < self._quiet_until:
+            samples.clear()  # after a change: what was queued before it drains (or drops)
         samples.append((now, sent, received))
         # Long enough to see a few chunks come back, however slow the rate.
         window = max(self.window, WINDOW_CHUNKS * self.chunk / max(self.rate, 1e-3))
@@ -96,6 +103,7 @@ class Pacer:
         self.rate = new
         self.changes += 1
         self._changed_at = now
+        self._quiet_until = now + self.settle
         samples.clear()
         samples.append((now, sent, received))
         return new
