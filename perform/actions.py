@@ -21,6 +21,9 @@ class ActionSpec:
     name: str
     doc: str
     takes_arg: bool = False
+    level: bool = False
+    """A state, not a trigger: ``off``/``0`` sets it off (it is not a button's release);
+    without an argument the action toggles."""
 
 
 ActionHandler = Callable[[Any, str], Any]
@@ -41,8 +44,8 @@ class ActionRegistry:
     failures: int = 0
     on_error: Callable[[str, BaseException], None] | None = None
 
-    def define(self, name: str, doc: str, takes_arg: bool = False) -> None:
-        self._specs.setdefault(name, ActionSpec(name, doc, takes_arg))
+    def define(self, name: str, doc: str, takes_arg: bool = False, level: bool = False) -> None:
+        self._specs.setdefault(name, ActionSpec(name, doc, takes_arg, level))
 
     def spec(self, name: str) -> ActionSpec:
         try:
@@ -107,7 +110,7 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "learn", "MIDI learn: the next moved control binds to the armed target.", takes_arg=True
     ),
-    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off)."),
+    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off).", level=True),
     ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
     ActionSpec(
         "scope.mode",

@@ -98,7 +98,7 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             "enum",
             default="off",
             choices=("off", "on"),
-            doc="Freeze Scope's output (the last picture holds; generation stops).",
+            doc="Freeze Scope's output (the last picture holds; the stream keeps flowing).",
         ),
     ]
 
@@ -154,5 +154,5 @@ def build_store(
         [*core_params(presets, default_preset), *engine_specs(engine_decls)], clock=clock
     )
     for action in CORE_ACTIONS:
-        store.actions.define(action.name, action.doc, action.takes_arg)
+        store.actions.define(action.name, action.doc, action.takes_arg, action.level)
     return store

@@ -90,7 +90,7 @@ def test_frames_carry_i420_planes(store):
 
 
 def test_black_frames_flow_before_the_first_organism_is_ready(store):
-    host = make_host(store, warmup_steps=2_000_000)  # the first organism never finishes
+    host = make_host(store, warmup_steps=2_000_000, grow_seconds=None)  # never finishes
     host.start()
     assert wait_for(lambda: host.mailbox.posted >= 5)
     frame = host.mailbox.latest()
@@ -196,7 +196,7 @@ def test_another_engines_preset_crossfades_without_stalling_frames(store):
 
 
 def test_switching_back_before_the_new_organism_is_ready_cancels_it(store):
-    host = make_host(store, warmup_steps=100_000)
+    host = make_host(store, warmup_steps=100_000, grow_seconds=None)
     host.start()
     store.apply("engine.preset", "medusa", "tui")
     # the first organism also grows with the huge warm-up: give it a short one

@@ -19,6 +19,7 @@ SUITES = (
     "soak",
     "gpu",
     "window",
+    "drills-scope",
 )
 
 
@@ -81,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
             )
     results = []
     for name in names:
-        module = importlib.import_module(f"perform.bench.{name}")
+        module = importlib.import_module(f"perform.bench.{name.replace('-', '_')}")
         print(f"# {name}: {module.HELP}", file=sys.stderr)
         results.extend(module.run(args))
     print(format_table(results))

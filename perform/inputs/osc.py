@@ -205,7 +205,8 @@ class OscServer:
                 if value is None:
                     continue  # a release (0) to an action or trigger
                 if entry.kind == "action":
-                    actions.append((entry.name, args[0] if entry.takes_arg and args else None))
+                    arg = value if entry.level else args[0] if entry.takes_arg and args else None
+                    actions.append((entry.name, arg))
                 else:
                     values[entry.name] = value
             if not entries:

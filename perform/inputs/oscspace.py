@@ -71,6 +71,8 @@ class OscEntry:
     spec: ParamSpec | None = None
     doc: str = ""
     takes_arg: bool = False
+    level: bool = False
+    """An action that is a state (``scope.pause``): ``0``/``off`` sets it off."""
 
     @property
     def writable(self) -> bool:
@@ -108,10 +110,15 @@ class OscEntry:
 
         Accepts f, i, d, h (numbers), T/F (True/False), N (None) and s (strings) and
         converts them to the target's kind. Actions and triggers return True to fire or
-        None to ignore (a 0 / False release).
+        None to ignore (a 0 / False release); a level action (``scope.pause``) returns
+        ``"on"``/``"off"`` for an argument (its off is a value, not a release).
         """
         first = args[0] if args else None
         spec = self.spec
+        if self.kind == "action" and self.level and args and first is not None:
+            if isinstance(first, bytes):
+                raise ParamError(f"{self.address}: a blob is not on/off")
+            return "on" if _truthy(first) else "off"
         if self.kind == "action" or (spec is not None and spec.kind == "trigger"):
             if not args or first is None:
                 return True
@@ -227,6 +234,7 @@ class AddressSpace:
                 "s" if spec.takes_arg else "",
                 doc=spec.doc,
                 takes_arg=spec.takes_arg,
+                level=spec.level,
             )
         for address, name in ALIASES.items():
             if name in self.store.actions:
@@ -238,6 +246,7 @@ class AddressSpace:
                     "s" if spec.takes_arg else "",
                     doc=f"Alias of {param_address(name)}.",
                     takes_arg=spec.takes_arg,
+                    level=spec.level,
                 )
         for name, pspec in self.store.specs.items():  # parameters win a clash with anything
             tag = {"continuous": "f", "enum": "s", "text": "s", "trigger": ""}[pspec.kind]

@@ -39,7 +39,7 @@ import numpy
 from engines import ENGINES, Backend, Engine, Organism, Picture, PresetError, get_preset
 from perform.params import ParamStore, Snapshot
 from perform.render.mailbox import Frame, FrameMailbox
-from perform.render.switch import Grower, Slot, blend, smoothstep
+from perform.render.switch import GROW_SECONDS, Grower, Slot, blend, smoothstep
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class EngineStats:
     """Living fraction of the world at the last regulation."""
     switching: str = ""
     """The preset being grown or crossfaded to ("" when none)."""
+    world: int = 0
+    """Side of the world the organism runs at now (smaller than asked on a starved CPU)."""
 
 
 class Slew:
@@ -98,6 +100,11 @@ class Slew:
 
 RENDER_MARGIN = 0.003
 """Seconds of slack between a frame being ready and the stream taking it."""
+STARVED = 0.5
+"""Below this share of the wanted steps/s the CPU is starved (fewer steps per frame)..."""
+STARVED_SECONDS = 3.0
+"""...and when that lasts this long, the organism is regrown in a world half as wide."""
+MIN_WORLD = 128
 
 
 class EngineHost:
@@ -119,6 +126,7 @@ class EngineHost:
         stats_interval: float = 0.5,
         max_catchup: int = 4,
         warmup_steps: int = 180,
+        grow_seconds: float | None = GROW_SECONDS,
     ) -> None:
         self._snapshot = snapshot
         self.backend = backend
@@ -132,6 +140,11 @@ class EngineHost:
         self.stats_interval = stats_interval
         self.max_catchup = max_catchup
         self.warmup_steps = warmup_steps
+        self.grow_seconds = grow_seconds
+        self.world_now = world
+        """The world side in use: halved (down to ``MIN_WORLD``) while the CPU is starved."""
+        self.shrinks = 0
+        self._starved_since: float | None = None
         self.mailbox = FrameMailbox()
         self.slew = Slew(smoothing)
         self.current: Slot | None = None
@@ -231,14 +244,21 @@ class EngineHost:
             wanted = (preset, seed)
             if self.current is not None and self._held is None:
                 self._held = _shared(self._params)
+        elif self.current.organism.world > self.world_now and self._grower.key is None:
+            wanted = (preset, seed)  # starved: the same organism again, in a smaller world
         elif self._grower.key is not None and self._grower.key[0] != preset:
             # Back to the current engine while another one was growing: forget that one.
             self._grower.cancel()
             self._held = None
+        if self.current is None and self._grower.busy:
+            # Nothing on screen yet: a scene change must not throw away the organism that
+            # is about to appear (bounded in time); the next one grows once it shows.
+            wanted = None
         if wanted is not None and (self._grower.key != wanted) and preset in _presets():
             self._grower.request(
-                wanted, self.backend, preset, self.world, wanted[1], dict(snap),
+                wanted, self.backend, preset, self.world_now, wanted[1], dict(snap),
                 self.warmup_steps, self.steps_per_second, size=(self.width, self.height),
+                max_seconds=self.grow_seconds,
             )  # fmt: skip
         slot = self._grower.ready()
         if slot is None:
@@ -360,6 +380,7 @@ class EngineHost:
                 self._stop.wait(0.1)
             if now >= next_stats:
                 span = max(now - window_start, 1e-9)
+                self._watch_starvation(params, steps_window / span, now)
                 self._report(
                     self._stats(
                         params, steps_window / span, frames_window / span,
@@ -378,6 +399,30 @@ class EngineHost:
             wait = min(next_frame - clock(), due_step, 0.05)
             if wait > 0:
                 self._stop.wait(wait)
+
+    def _watch_starvation(self, params: Mapping[str, Any], sps: float, now: float) -> None:
+        """Fewer steps per frame is the first degradation (time dilates); when the steps
+        stay far below the wanted rate, the next is a smaller world (never a dark one)."""
+        wanted = self.steps_per_second * float(params.get("engine.speed", 1.0))
+        steady = (
+            self.current is not None
+            and self.outgoing is None
+            and not self._grower.busy
+            and params.get("engine.freeze") != "on"
+        )
+        if not steady or wanted <= 0 or sps >= STARVED * wanted or self.world_now <= MIN_WORLD:
+            self._starved_since = None
+            return
+        if self._starved_since is None:
+            self._starved_since = now
+        elif now - self._starved_since >= STARVED_SECONDS:
+            self._starved_since = None
+            self.world_now = max(MIN_WORLD, self.world_now // 2)
+            self.shrinks += 1
+            log.warning(
+                "the CPU is starved (%.0f of %.0f steps/s): the organism regrows in a %d² world",
+                sps, wanted, self.world_now,
+            )  # fmt: skip
 
     def _aligned(self, planned: float, render_s: float, period: float, now: float) -> float | None:
         """When to render the next frame so it is fresh when the stream takes it.
@@ -409,6 +454,7 @@ class EngineHost:
             last_error=self.last_error,
             coverage=organism.vitals.coverage if organism else 0.0,
             switching=self._grower.key[0] if self._grower.key else "",
+            world=organism.world if organism else self.world_now,
         )
 
     def _report(self, stats: EngineStats) -> None:

@@ -47,7 +47,9 @@ def frames(
     speed = float(params.get("engine.speed", 1.0))
     warm_steps = int(warmup * steps_per_second * speed)
     # The same warm-up the live host gives a new organism (free growth, then flows).
-    organism = grow(backend, preset, world, seed, params, warm_steps, steps_per_second).organism
+    organism = grow(
+        backend, preset, world, seed, params, warm_steps, steps_per_second, max_seconds=None
+    ).organism  # simulated time: the whole warm-up, however long it takes
     organism.background = False
     rate = steps_per_second * speed
     dt = 1.0 / steps_per_second

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 _FREE_GROWTH = 0.7
 """Share of the warm-up run without flows."""
+GROW_SECONDS = 2.0
+"""Wall-time bound of a warm-up: on a starved CPU the organism comes out less grown, but it
+comes out (an unbounded warm-up outlasted whole scenes and the show stayed black)."""
 
 
 @dataclass
@@ -32,6 +36,8 @@ class Slot:
     organism: Organism
     preset: str
     seed: int
+    warmup_steps: int = 0
+    """Warm-up steps it actually got (fewer than asked when the wall-time bound hit)."""
 
     @property
     def engine(self) -> str:
@@ -49,11 +55,14 @@ def grow(
     *,
     size: tuple[int, int] | None = None,
     cancelled: threading.Event | None = None,
+    max_seconds: float | None = GROW_SECONDS,
 ) -> Slot:
     """Build ``preset``'s organism and warm it up (runs on a worker thread).
 
     With ``size`` (width, height) it also renders one picture, so the colour stage is
     primed (its running maxima, and on a GPU its kernels compiled) before it is shown.
+    The warm-up stops after ``warmup_steps`` or ``max_seconds`` of wall time, whichever
+    comes first (the free growth then takes its share of the time instead of the steps).
     """
     spec = get_preset(preset)
     values = (
@@ -62,15 +71,23 @@ def grow(
     organism = Organism(backend, spec.engine, world, seed, spec.seed, params=values)
     dt = 1.0 / steps_per_second
     free = {**values, **{k: 0.0 for k in values if k.startswith("flow.")}}
+    start = time.perf_counter()
+    limit = float("inf") if max_seconds is None else max_seconds
+    steps = 0
     for i in range(warmup_steps):
         if cancelled is not None and cancelled.is_set():
             break
-        organism.step(free if i < warmup_steps * _FREE_GROWTH else values, dt)
+        spent = time.perf_counter() - start
+        if spent >= limit:
+            break
+        shaped = i >= warmup_steps * _FREE_GROWTH or spent >= limit * _FREE_GROWTH
+        organism.step(values if shaped else free, dt)
+        steps += 1
         if i % 4 == 3:
             organism.regulate(values)
     if size is not None:
         organism.render(values, *size)
-    return Slot(organism, preset, seed)
+    return Slot(organism, preset, seed, steps)
 
 
 class Grower:

@@ -32,8 +32,10 @@ log = logging.getLogger(__name__)
 SIMPLE_KEYS = {
     "scope.noise_scale": "noise_scale",
     "scope.noise_controller": "noise_controller",
-    "scope.paused": "paused",
 }
+"""``scope.paused`` is not here: Scope 0.2.3+ breaks its own output when paused (it re-sends
+its last frame with an older timestamp and its encoder fails for the rest of the session),
+so a pause is held on our side (``OutputReceiver.hold``) and Scope never hears of it."""
 VIDEO_ONLY = frozenset({"noise_scale", "noise_controller"})
 PROMPT_PARAMS = frozenset({"prompt.a", "prompt.b", "prompt.mix", "prompt.transition"})
 MIN_TRANSITION_STEPS = 2
@@ -48,7 +50,7 @@ BEAT_FORWARD_INTERVAL = 1.0
 
 
 def scope_value(param: str, value: Any) -> Any:
-    if param in ("scope.noise_controller", "scope.paused"):
+    if param == "scope.noise_controller":
         return value == "on"
     return float(value)
 
@@ -251,8 +253,6 @@ class Planner:
     def on_open(self) -> list[dict[str, Any]]:
         """Sent once the channel opens: what ``initialParameters`` cannot carry."""
         messages: list[dict[str, Any]] = []
-        if self.store.get("scope.paused") == "on":
-            messages.append({"paused": True})
         if self.settings.tempo_sync:
             messages.append(
                 {

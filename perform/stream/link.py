@@ -40,6 +40,7 @@ from perform.stream.channel import Planner, Settings
 from perform.stream.ice import check_host_addresses, select_ice_servers
 from perform.stream.lora import LoraTable
 from perform.stream.output import OutputReceiver
+from perform.stream.pacing import Pacer
 from perform.stream.peer import ScopePeer
 from perform.stream.pump import Pump
 from perform.stream.recorder import Recorder
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 20.0
+PROBE_TIMEOUT = 5.0
+"""How long the watchdog waits for ``/health`` before it calls Scope unreachable."""
 BACKOFF_START = 0.5
 
 
@@ -97,6 +100,8 @@ class ScopeLink:
         self.output = self.receiver.mailbox
         """Scope's returned frames, for the TUI preview (a FrameMailbox)."""
         self.board = StatusBoard(self.url)
+        self.pacer = Pacer(max_fps=float(config.stream.fps))
+        """Paces the track to what the pipeline consumes (a slow pipeline's queue stays empty)."""
         self.health: Health | None = None
         self.reconnects = 0
         self.streams = 0
@@ -111,6 +116,8 @@ class ScopeLink:
         self._restart_reason: str | None = None
         self._wake = asyncio.Event()
         self._first_frame = asyncio.Event()
+        """Set by the current peer's first frame (cleared when a new peer takes over)."""
+        self._attempt_worked = False
         self._stream_mode = "video"
         self._loading = ""
         self._schemas: tuple[float, dict[str, Any]] | None = None
@@ -138,6 +145,7 @@ class ScopeLink:
             session.events.subscribe(TEMPO_STATE, self._on_tempo),
             *bind_actions(self, store),
         ]
+        self.receiver.hold(store.get("scope.paused") == "on")
         if self.recorder is not None:
             self.recorder.start()
             self.receiver.sinks.append(self.recorder)
@@ -203,7 +211,7 @@ class ScopeLink:
             if not planned and self.peer is not None:
                 await self._close_stream(self.peer)
                 self.peer = None
-            if self._first_frame.is_set():
+            if self._attempt_worked:
                 backoff.reset()  # that stream worked: the next failure retries quickly
             self.reconnects += 1
             self.board.reconnects = self.reconnects
@@ -218,7 +226,7 @@ class ScopeLink:
 
     async def _stream_once(self) -> None:
         assert self._session is not None and self.planner is not None
-        self._first_frame.clear()
+        self._attempt_worked = False
         self.board.state("checking", f"contacting Scope at {self.url}")
         health = await self.api.health()
         if self.health is not None and health.server_start_time != self.health.server_start_time:
@@ -236,6 +244,10 @@ class ScopeLink:
             self.api, request, timeout=self.scope.load_timeout, on_stage=self._on_stage
         )
         self.pipeline = request
+        meta = await self._meta(request)
+        self.loras.unsupported = (
+            request.pipeline_ids[-1] if meta.get("supports_lora") is False else None
+        )
         self._adopt_loras(status.adapters, request)
         self.planner.chunk_period = self.scope.chunk_period
         mode = await self._input_mode(request)
@@ -253,6 +265,9 @@ class ScopeLink:
         try:
             offer = await peer.offer()
             old, self.peer, self.track = self.peer, peer, track
+            # From here on only the new peer's frames count: the old stream (still showing
+            # during a planned switch) must neither announce "streaming" nor feed the watchdog.
+            self._first_frame.clear()
             if old is not None:  # planned switch: the old stream ran until the new offer was ready
                 await self._close_stream(old, goodbye=True)
             self._stream_mode = mode
@@ -269,7 +284,8 @@ class ScopeLink:
         for message in self.planner.on_open():
             self._send_now(message)
         self.streams += 1
-        self.board.state("connecting", "waiting for the first frame from Scope")
+        if not self._first_frame.is_set():  # its first frame may already have come
+            self.board.state("connecting", "waiting for the first frame from Scope")
         await self._watch(peer)
 
     async def _watch(self, peer: ScopePeer) -> None:
@@ -289,6 +305,7 @@ class ScopeLink:
             else:
                 silent, limit = now - started, self.scope.first_frame_seconds
             if silent > limit:
+                await self._reachable(silent)
                 self.board.state("stalled", f"no frames from Scope for {silent:.0f} s")
                 raise StreamError(
                     f"No frames from Scope for {silent:.0f} s (its pipeline may have crashed, "
@@ -296,6 +313,17 @@ class ScopeLink:
                     "Restarting the stream.",
                     title="Scope stalled",
                 )
+
+    async def _reachable(self, silent: float) -> None:
+        """Before blaming the pipeline for silence, ask whether Scope is there at all (after
+        ``kill -9`` the media just stops; the health check says "connection refused")."""
+        try:
+            await asyncio.wait_for(self.api.health(check=False), PROBE_TIMEOUT)
+        except (ScopeOffline, TimeoutError) as exc:
+            why = exc.message if isinstance(exc, ScopeOffline) else "no answer"
+            raise ScopeOffline(
+                f"Scope is unreachable (no frames for {silent:.0f} s): {why}"
+            ) from None
 
     # --- pieces -----------------------------------------------------------------------
     async def _wanted(self) -> PipelineRequest:
@@ -306,6 +334,9 @@ class ScopeLink:
     def _make_track(self) -> OrganismTrack:
         assert self._session is not None
         track = track_for(self.config, self._session.host.mailbox)
+        self.pacer.reset()
+        if self.pipeline is not None:
+            self.pacer.chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids)
         self.receiver.sent_at = track.sent_at if self.scope.latency_stamp else None
         return track
 
@@ -340,20 +371,26 @@ class ScopeLink:
         assert self._session is not None
         store = self._session.store
         wanted = str(store.get("scope.input_mode"))
-        start = self.health.server_start_time if self.health else 0.0
-        if self._schemas is None or self._schemas[0] != start:
-            self._schemas = (start, await self.api.schemas())
-        meta = self._schemas[1].get(request.pipeline_ids[-1]) or {}
+        meta = await self._meta(request)
         mode, refusal = loading.choose_input_mode(wanted, request.pipeline_ids[-1], meta)
         if refusal is not None:
             self.board.notice("warning", "Scope input mode", refusal)
             store.apply("scope.input_mode", mode, "scope")
         return mode
 
+    async def _meta(self, request: PipelineRequest) -> dict[str, Any]:
+        """The schema of the pipeline that makes the picture (cached per server start)."""
+        start = self.health.server_start_time if self.health else 0.0
+        if self._schemas is None or self._schemas[0] != start:
+            self._schemas = (start, await self.api.schemas())
+        meta = self._schemas[1].get(request.pipeline_ids[-1])
+        return meta if isinstance(meta, dict) else {}
+
     def _on_frame(self) -> None:
         self._last_frame_at = time.perf_counter()
         if not self._first_frame.is_set():
             self._first_frame.set()
+            self._attempt_worked = True
             mode = self._stream_mode
             name = " + ".join(self.pipeline.pipeline_ids) if self.pipeline else ""
             self.board.state("streaming", f"{name} ({mode} mode)")
@@ -394,11 +431,45 @@ class ScopeLink:
     # --- events -----------------------------------------------------------------------
     def _on_changes(self, changes: ChangeSet) -> None:
         assert self.planner is not None and self.pump is not None
+        paused = changes.get("scope.paused")
+        if paused is not None:
+            self.receiver.hold(paused.value == "on")
         mode = changes.get("scope.input_mode")
         if mode is not None and mode.value != self._stream_mode and self.peer is not None:
-            self.restart(f"switching to {mode.value} mode")
+            refusal = self._mode_refusal(str(mode.value))
+            if refusal is None:
+                self.restart(f"switching to {mode.value} mode")
+            else:  # refused before the stream is touched: the picture carries on
+                self.board.notice("warning", "Scope input mode", refusal)
+                asyncio.get_running_loop().call_soon(self._keep_mode, self._stream_mode)
         if self.planner.changes(changes, time.monotonic()):
             self.pump.wake()
+
+    def _mode_refusal(self, wanted: str) -> str | None:
+        """Why the loaded pipeline cannot stream in ``wanted`` mode (None: it can, or its
+        schema is not known yet and the next stream will find out)."""
+        if self._schemas is None or self.pipeline is None:
+            return None
+        requested = self._requested
+        if requested is not None and requested.pipeline_ids != self.pipeline.pipeline_ids:
+            return None  # another pipeline is on its way: the next stream decides
+        pipeline = self.pipeline.pipeline_ids[-1]
+        meta = self._schemas[1].get(pipeline)
+        if not meta:
+            return None
+        _, refusal = loading.choose_input_mode(wanted, pipeline, meta)
+        if refusal is None:
+            return None
+        modes = " or ".join(str(m) for m in meta.get("supported_modes") or [])
+        return (
+            f"{pipeline} takes {modes} input only: {wanted} mode refused, "
+            f"the stream stays in {self._stream_mode} mode."
+        )
+
+    def _keep_mode(self, mode: str) -> None:
+        assert self._session is not None
+        if self._session.store.get("scope.input_mode") != mode:
+            self._session.store.apply("scope.input_mode", mode, "scope")
 
     def _on_load(self, request: PipelineRequest) -> None:
         if not isinstance(request, PipelineRequest):
@@ -454,6 +525,14 @@ class ScopeLink:
         if self.planner is not None and self.pipeline is not None and fps_out > 1.0:
             chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids) / fps_out
             self.planner.chunk_period = min(2.0, max(1 / 60, chunk))
+        track = self.track
+        if track is not None and self._first_frame.is_set():
+            rate = self.pacer.update(
+                time.perf_counter(), track.stats.delivered, self.receiver.frames
+            )
+            if rate is not None:
+                track.set_rate(rate)
+                log.info("Scope input paced to %.1f fps (its output: %.1f fps)", rate, fps_out)
         rtt = await self.peer.rtt_ms() if self.peer is not None else None
         if rtt is None and self.health is not None:
             rtt = self.health.rtt_ms

@@ -22,6 +22,8 @@ class LoraTable:
         self.by_param: dict[str, LoraAdapter] = {}
         self.known = False
         """False until Scope's loaded adapters are known (before the first load)."""
+        self.unsupported: str | None = None
+        """The loaded pipeline, when its schema says it has no LoRA support at all."""
 
     def update(
         self, adapters: Iterable[LoraAdapter], names: Mapping[str, str] | None = None
@@ -42,6 +44,12 @@ class LoraTable:
         """Why ``param`` cannot ride live (None when it can)."""
         adapter = self.by_param.get(param)
         name = param.removeprefix("lora.").removesuffix(".scale")
+        if adapter is None and self.unsupported is not None:
+            return (
+                f"{param}: {self.unsupported} does not support LoRAs (its schema says "
+                "supports_lora = false), so no LoRA is loaded and no scale can change; "
+                "use a pipeline that supports them (e.g. longlive) to ride it."
+            )
         if adapter is None:
             loaded = ", ".join(sorted(self.by_param)) or "none"
             return (

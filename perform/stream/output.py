@@ -4,6 +4,12 @@ The remote track must be read all the time (a blocked ``recv()`` backs frames up
 aiortc). Each frame is converted to RGB on a worker thread and put in :attr:`mailbox`, a
 ``FrameMailbox`` the TUI preview reads like the engine's. The receiver outlives streams: a
 reconnect feeds the same mailbox, so the preview keeps the last picture through a gap.
+
+A pause (``scope.paused``) is a :meth:`OutputReceiver.hold` here, not a message to Scope:
+Scope 0.2.3+ answers ``paused`` by re-sending its last frame with an older timestamp, its
+encoder fails ("pts is smaller than initial pts") and its output is gone for the session.
+While held, frames keep arriving (and feed the watchdog and the figures) but the preview
+and the recording keep the picture the pause froze.
 """
 
 from __future__ import annotations
@@ -68,6 +74,9 @@ class OutputReceiver:
         """Called with each received frame on the worker thread (the recorder)."""
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="perform-scope-out")
         self._seq = 0
+        self.held = False
+        """Paused: the preview and the sinks keep the last picture (see the module doc)."""
+        self._shown: Any = None
 
     @property
     def fps(self) -> float:
@@ -106,10 +115,18 @@ class OutputReceiver:
             if on_frame is not None:
                 on_frame()
 
+    def hold(self, on: bool) -> None:
+        """Freeze (True) or release (False) what the preview and the sinks show."""
+        self.held = on
+
     def _take(self, video: Any, now: float) -> None:
         rgb = video.to_ndarray(format="rgb24")
-        self._seq += 1
-        self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0))
+        if self.held and self._shown is not None:
+            video = self._shown  # the frozen picture goes on to the recording
+        else:
+            self._seq += 1
+            self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0))
+            self._shown = video
         if self.sent_at is not None and self.input_width:
             seq = stamp.read_rgb(rgb, rgb.shape[1] / self.input_width)
             sent = self.sent_at.get(seq) if seq is not None else None

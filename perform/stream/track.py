@@ -115,6 +115,10 @@ class OrganismTrack(MediaStreamTrack):
         self._produce_ms: deque[float] = deque(maxlen=60)
         self._lead_used = 0.0
 
+    def set_rate(self, fps: float) -> None:
+        """Send ``fps`` frames per second from the next slot on (the pacer's rate)."""
+        self.period = 1.0 / max(fps, 0.5)
+
     def stop(self) -> None:
         super().stop()
         self._executor.shutdown(wait=False, cancel_futures=True)

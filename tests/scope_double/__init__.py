@@ -16,6 +16,8 @@ double takes the stricter reading. Use it like this::
     session.cache_resets, session.cut_reasons   # hard cuts and why
     session.frames_received, session.updates_dropped, session.processor.transitions
     double.go_silent()                      # frames stop, no message (CUDA OOM)
+    double.pause_rewinds = False            # pause like Scope < 0.2.3 (the default breaks)
+    double.consume_all = False              # a slow pipeline lets its input queue fill
     await double.kill()                     # like kill -9: HTTP gone, media silent
     await double.restart()                  # same port, fresh state (nothing loaded)
     await double.stop()
@@ -106,6 +108,15 @@ class ScopeDouble:
         self.restarts = 0
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # --- Scope 0.2.x faults (issue 11, item 5) -------------------------------------
+        self.pause_rewinds = True
+        """Scope 0.2.3+ (timestamps end to end): ``paused`` re-sends the last frame with an
+        older timestamp, the output encoder fails ("pts is smaller than initial pts") and
+        the session's output is gone for good, with no message. False: the old repeat."""
+        self.consume_all = True
+        """Each pipeline call consumes everything queued (Scope's sampling). False: a
+        pipeline slower than its input takes only its ``frames_per_chunk`` oldest frames, so
+        the input queue (30, newest dropped) fills and latency grows until it is full."""
         self._reset_state()
 
     def _reset_state(self) -> None:
@@ -238,6 +249,7 @@ class ScopeDouble:
                     "updates_dropped": s.updates_dropped,
                     "frames_received": s.frames_received,
                     "frames_sent": s.frames_sent,
+                    "output_failure": s.output_failure,
                     "messages": s.messages,
                 }
                 for s in self.sessions

@@ -179,7 +179,7 @@ class Loader:
             reason = self._failure(inst)
             if reason is None:
                 inst.state, inst.stage = "loaded", None
-                inst.adapters = self._adapters(inst.load_params)
+                inst.adapters = self._adapters(inst)
             else:
                 inst.state, inst.stage = "error", None
                 self.log.append(f"ERROR loading {inst.key}: {reason}")
@@ -203,7 +203,11 @@ class Loader:
         return None
 
     @staticmethod
-    def _adapters(params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _adapters(inst: Instance) -> list[dict[str, Any]]:
+        info = CATALOGUE.get(inst.pipeline_id)
+        if info is not None and not info.supports_lora:
+            return []  # a pipeline without LoRA support loads none (the files are ignored)
+        params = inst.load_params
         mode = params.get("lora_merge_mode") or "permanent_merge"
         out = []
         for lora in params.get("loras") or []:
@@ -265,7 +269,7 @@ class Loader:
         reason = self._failure(inst)
         if reason is not None:
             raise ValueError(reason)
-        inst.adapters = self._adapters(params)
+        inst.adapters = self._adapters(inst)
         self.instances = {key: inst}
 
     def unload(self) -> None:

@@ -63,6 +63,8 @@ class OutputTrack(MediaStreamTrack):
                 await s.never.wait()
             if s.paused and self._last is not None:
                 await asyncio.sleep(1 / 30)
+                if s.double.pause_rewinds:
+                    await self._pause_fault()
                 return self._stamp_repeat(self._last)
             try:
                 frame = s.output.popleft()
@@ -76,6 +78,15 @@ class OutputTrack(MediaStreamTrack):
             s.frames_sent += 1
             s.notify()
             return frame
+
+    async def _pause_fault(self) -> None:
+        """Scope 0.2.4 paused: the last frame goes out again with an older timestamp, the
+        encoder raises and the output never sends another frame this session (silently)."""
+        s = self.session
+        s.output_failure = "pts is smaller than initial pts"
+        log.error("video encoder failed: %s; no more output this session", s.output_failure)
+        s.notify()
+        await s.never.wait()
 
     def _stamp_repeat(self, frame: av.VideoFrame) -> av.VideoFrame:
         copy = av.VideoFrame.from_ndarray(frame.to_ndarray(format="yuv420p"), format="yuv420p")
@@ -124,6 +135,8 @@ class DoubleSession:
         self.never = asyncio.Event()
         self.paused = bool(initial.get("paused", False))
         self.silent = False
+        self.output_failure: str | None = None
+        """Why this session's output died (the 0.2.4 pause fault), if it did."""
         self.closed = False
         self.worker_started = False
         self.started = time.monotonic()
@@ -246,8 +259,11 @@ class DoubleSession:
                 if len(self.inputs) < n:
                     await asyncio.sleep(0.01)
                     continue
-                queued = list(self.inputs)
-                self.inputs.clear()
+                if self.double.consume_all:
+                    queued = list(self.inputs)
+                    self.inputs.clear()
+                else:  # only its own chunk, oldest first: the rest waits in the queue
+                    queued = [self.inputs.popleft() for _ in range(n)]
                 picks = numpy.linspace(0, len(queued) - 1, n).round().astype(int)
                 frames = [self._resize(queued[i], size, info.id) for i in picks]
             else:

@@ -86,7 +86,8 @@ def test_initial_parameters_carry_the_whole_state():
     assert initial["noise_scale"] == 0.4 and initial["noise_controller"] is False
     assert initial["lora_scales"] == [{"path": PEFT, "scale": 1.2}]
     assert initial["denoising_step_list"] == [1000, 750]
-    assert planner.on_open() == [{"paused": True}]
+    assert "paused" not in initial  # a pause is held on our side (Scope 0.2.4 breaks)
+    assert planner.on_open() == []
     assert planner.due(5.0) == []  # everything pending went into the initial parameters
 
 
