@@ -299,6 +299,7 @@ def test_the_organism_on_stage_keeps_its_own_look_while_another_engine_grows(sto
     try:
         assert wait_for(lambda: host.engine is not None and host.engine.name == "gray_scott")
         host.warmup_steps = 100_000  # coral never finishes growing
+        host.grow_seconds = None  # (not even bounded in wall time)
         medusa = strengths(preset_values("medusa"))
         assert wait_for(lambda: host.organism.flow.key == medusa)
         store.apply("engine.preset", "coral", "midi")
