@@ -5,6 +5,6 @@ aiortc) is imported inside the command's function, so ``perform run --headless``
 never imports textual.
 """
 
-from perform.commands import bench, check, osc_map, ports, render, run, scope, tui
+from perform.commands import bench, check, loras, osc_map, ports, render, run, scope, tui
 
-COMMANDS = (tui, run, bench, render, scope, ports, check, osc_map)
+COMMANDS = (tui, run, bench, render, scope, loras, ports, check, osc_map)

@@ -33,6 +33,7 @@ SIMPLE_KEYS = {
     "scope.noise_scale": "noise_scale",
     "scope.noise_controller": "noise_controller",
     "scope.paused": "paused",
+    "scope.vace_scale": "vace_context_scale",
 }
 VIDEO_ONLY = frozenset({"noise_scale", "noise_controller"})
 PROMPT_PARAMS = frozenset({"prompt.a", "prompt.b", "prompt.mix", "prompt.transition"})
@@ -146,6 +147,12 @@ class Planner:
         assert adapter is not None
         self._lora_pending[adapter.path] = value
 
+    def vace_images(self, server_paths: list[str], now: float) -> None:
+        """Send these reference images (Scope's paths) once; ``[]`` clears them (§2.3)."""
+        if not self.has_pending():
+            self.pending_since = now
+        self._pending["vace_ref_images"] = list(server_paths)
+
     def cut(self, now: float) -> None:
         if not self.has_pending():
             self.pending_since = now
@@ -224,6 +231,8 @@ class Planner:
             params["noise_controller"] = scope_value(
                 "scope.noise_controller", self.store.get("scope.noise_controller")
             )
+        if "scope.vace_scale" in self.store:  # Scope injects 1.0 unless it is given
+            params["vace_context_scale"] = float(self.store.get("scope.vace_scale"))
         scales = self._current_lora_scales()
         if scales:
             params["lora_scales"] = scales

@@ -36,6 +36,7 @@ from perform.params import ChangeSet
 from perform.registry import lora_spec
 from perform.stream import loading
 from perform.stream.actions import bind_actions
+from perform.stream.assets import AssetUploader
 from perform.stream.channel import Planner, Settings
 from perform.stream.ice import check_host_addresses, select_ice_servers
 from perform.stream.lora import LoraTable
@@ -92,6 +93,8 @@ class ScopeLink:
         self.url = (url or config.scope.url).rstrip("/")
         self.api = ScopeAPI(self.url)
         self.loras = LoraTable()
+        self.assets = AssetUploader(self.api)
+        self._vace_refusal: str | None = None
         self.recorder = Recorder(record, fps=config.stream.fps) if record else None
         self.receiver = OutputReceiver(input_width=config.stream.width)
         self.output = self.receiver.mailbox
@@ -213,6 +216,7 @@ class ScopeLink:
                 "Scope restarted",
                 f"Scope at {self.url} restarted; setting it up again.",
             )
+            self.assets.forget()
         self.health = health
         self.board.version = health.version
         request = await self._wanted()
@@ -225,6 +229,7 @@ class ScopeLink:
         self._adopt_loras(status.adapters, request)
         self.planner.chunk_period = self.scope.chunk_period
         mode = await self._input_mode(request)
+        await self._vace_setup(request)
         check_host_addresses()
         self.board.state("connecting", f"opening the stream ({mode} mode)")
         ice = await select_ice_servers(self.url, await self.api.ice_servers(), self.scope.ice)
@@ -245,6 +250,10 @@ class ScopeLink:
             initial = self.planner.initial(
                 list(request.pipeline_ids), mode, loading.base_parameters(self.config)
             )
+            sent_images = self._vace_images() if self._vace_refusal is None else []
+            refs = self.assets.resolved(sent_images)
+            if sent_images and refs:
+                initial["vace_ref_images"] = refs
             answer = await self.api.offer(offer.sdp, offer.type, initial)
             await peer.accept(answer)
             await peer.wait_connected(CONNECT_TIMEOUT)
@@ -254,6 +263,8 @@ class ScopeLink:
             raise
         for message in self.planner.on_open():
             self._send_now(message)
+        if self._vace_images() != sent_images or (sent_images and not refs):
+            self._on_vace_images()  # changed (or a new file) while the stream was set up
         self.streams += 1
         self.board.state("connecting", "waiting for the first frame from Scope")
         await self._watch(peer)
@@ -285,9 +296,59 @@ class ScopeLink:
 
     # --- pieces -----------------------------------------------------------------------
     async def _wanted(self) -> PipelineRequest:
-        if self._requested is not None:
-            return loading.complete_request(self._requested, self.config)
-        return await loading.config_request(self.config, self.api)
+        requested = self._requested
+        if requested is not None and requested.pipeline_ids:
+            return loading.complete_request(requested, self.config)
+        request = await loading.config_request(self.config, self.api)
+        return loading.with_assets(request, requested.assets if requested else ())
+
+    async def _vace_setup(self, request: PipelineRequest) -> None:
+        """Refuse VACE on a pipeline without it; else upload the show's (and current) images."""
+        assert self._session is not None and self._schemas is not None
+        pipeline = request.pipeline_ids[-1]
+        images = self._vace_images()
+        self._vace_refusal = None
+        if not (request.assets or images):
+            return
+        refusal = loading.vace_refusal(pipeline, self._schemas[1].get(pipeline) or {})
+        if refusal is not None:
+            self._vace_refusal = refusal
+            self.board.notice("error", "VACE refused", refusal, key="vace")
+            self.board.warn("VACE: refused")
+            return
+        self.board.state("loading", "uploading the VACE reference images")
+        await self.assets.ensure([*request.assets, *images])
+
+    def _vace_images(self) -> list[str]:
+        assert self._session is not None
+        store = self._session.store
+        text = str(store.get("scope.vace_images")) if "scope.vace_images" in store else ""
+        return [line for line in text.splitlines() if line.strip()]
+
+    def _on_vace_images(self) -> None:
+        """A scene (or the performer) changed the reference images: send the server paths."""
+        assert self.planner is not None and self.pump is not None
+        if self._vace_refusal is not None or self.peer is None:
+            return  # refused; or the next stream's initialParameters carry them
+        images = self._vace_images()
+        refs = self.assets.resolved(images)
+        if refs is not None:
+            self.planner.vace_images(refs, time.monotonic())
+            self.pump.wake()
+            return
+
+        async def upload() -> None:
+            try:
+                refs = await self.assets.ensure(images)
+            except (PerformError, OSError) as exc:
+                self.board.notice("error", "VACE upload failed", str(exc), key="vace")
+                return
+            if self._vace_images() == images and self.planner and self.pump:
+                self.planner.vace_images(refs, time.monotonic())
+                self.pump.wake()
+
+        task = asyncio.get_running_loop().create_task(upload(), name="vace-upload")
+        self._stream_tasks = [t for t in self._stream_tasks if not t.done()] + [task]
 
     def _make_track(self) -> OrganismTrack:
         assert self._session is not None
@@ -383,6 +444,9 @@ class ScopeLink:
         mode = changes.get("scope.input_mode")
         if mode is not None and mode.value != self._stream_mode and self.peer is not None:
             self.restart(f"switching to {mode.value} mode")
+        images = changes.get("scope.vace_images")
+        if images is not None and images.source != "scope":
+            self._on_vace_images()
         if self.planner.changes(changes, time.monotonic()):
             self.pump.wake()
 

@@ -49,6 +49,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.scope_double.app import build_app
+from tests.scope_double.assets import Store
 from tests.scope_double.pipelines import Loader, lora_file
 from tests.scope_double.rtc import DoubleSession
 
@@ -92,6 +93,8 @@ class ScopeDouble:
         self.frames_per_chunk = frames_per_chunk
         self.chunk_time = chunk_time
         self.lora_files = [lora_file(stem) for stem in loras]
+        self.files = Store()
+        """Assets (uploads, overwrites) and LoRA installs; ``files.remote`` is the internet."""
         self.ice_servers = ice_servers if ice_servers is not None else PUBLIC_STUN
         self._load_delay = load_delay
         self._stale_window = stale_window
