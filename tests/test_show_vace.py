@@ -146,3 +146,33 @@ async def test_a_pipeline_without_vace_is_refused_at_load_and_nothing_is_uploade
         assert double.sessions[0].frames_sent > 0  # the show itself went on
     finally:
         await double.stop()
+
+
+@pytest.mark.slow
+def test_the_shipped_vace_demo_runs_headless_against_the_double(tmp_path):
+    from tests.helpers import run_perform
+    from tests.scope_double.threaded import ThreadedScopeDouble
+
+    demo = IMAGES.parent / "vace-demo.toml"
+    config = tmp_path / "perform.toml"
+    config.write_text(
+        "[engine]\nworld = 128\nwarmup = 0.5\n[stream]\nwidth = 128\nheight = 128\n"
+        "[midi]\nauto_profiles = false\n[osc]\nenabled = false\n"
+    )
+    with ThreadedScopeDouble(frames_per_chunk=4) as td:
+        result = run_perform(
+            "--config", str(config), "run", str(demo), "--headless", "--bpm", "300",
+            "--scope", td.url, timeout=240,
+        )  # fmt: skip
+        uploads = td.call(lambda d: list(d.files.uploads))
+        refs = td.call(lambda d: [s.processor.ref_images for s in d.sessions])
+        paths = td.call(lambda d: {a.data: a.info()["path"] for a in d.files.assets.values()})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    assert "scene 2: Coral" in result.stdout, result.stdout
+    assert len(uploads) == 2
+    glow, coral = (paths[(IMAGES / n).read_bytes()] for n in ("glow.png", "coral.png"))
+    # One stream normally; a reconnect on a loaded machine re-sends the scene's images.
+    sent = [images for session in refs for images in session]
+    assert sent[0] == [glow] and sent[-1] == [coral] and [coral] in sent
+    assert all(images in ([glow], [coral]) for images in sent)
