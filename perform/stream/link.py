@@ -307,17 +307,29 @@ class ScopeLink:
         assert self._session is not None and self._schemas is not None
         pipeline = request.pipeline_ids[-1]
         images = self._vace_images()
-        self._vace_refusal = None
+        self._vace_refusal = loading.vace_refusal(pipeline, self._schemas[1].get(pipeline) or {})
+        if self._vace_refusal is None and request.load_params.get("vace_enabled") is False:
+            self._vace_refusal = (
+                f"{pipeline} was loaded without VACE (vace_enabled = false): the reference "
+                "images are not sent. Set [scope] vace_enabled = true."
+            )
         if not (request.assets or images):
             return
-        refusal = loading.vace_refusal(pipeline, self._schemas[1].get(pipeline) or {})
-        if refusal is not None:
-            self._vace_refusal = refusal
-            self.board.notice("error", "VACE refused", refusal, key="vace")
-            self.board.warn("VACE: refused")
+        if self._vace_refusal is not None:
+            self._refuse_vace()
             return
         self.board.state("loading", "uploading the VACE reference images")
-        await self.assets.ensure([*request.assets, *images])
+        try:
+            await self.assets.ensure([*request.assets, *images])
+        except ScopeOffline:
+            raise
+        except (PerformError, OSError) as exc:  # the show goes on without the images
+            self.board.notice("error", "VACE upload failed", _upload_failure(exc), key="vace")
+
+    def _refuse_vace(self) -> None:
+        assert self._vace_refusal is not None
+        self.board.notice("error", "VACE refused", self._vace_refusal, key="vace")
+        self.board.warn("VACE: refused")
 
     def _vace_images(self) -> list[str]:
         assert self._session is not None
@@ -328,9 +340,13 @@ class ScopeLink:
     def _on_vace_images(self) -> None:
         """A scene (or the performer) changed the reference images: send the server paths."""
         assert self.planner is not None and self.pump is not None
-        if self._vace_refusal is not None or self.peer is None:
-            return  # refused; or the next stream's initialParameters carry them
         images = self._vace_images()
+        if self._vace_refusal is not None:
+            if images:
+                self._refuse_vace()
+            return
+        if self.peer is None:
+            return  # the next stream's initialParameters carry them
         refs = self.assets.resolved(images)
         if refs is not None:
             self.planner.vace_images(refs, time.monotonic())
@@ -341,7 +357,7 @@ class ScopeLink:
             try:
                 refs = await self.assets.ensure(images)
             except (PerformError, OSError) as exc:
-                self.board.notice("error", "VACE upload failed", str(exc), key="vace")
+                self.board.notice("error", "VACE upload failed", _upload_failure(exc), key="vace")
                 return
             if self._vace_images() == images and self.planner and self.pump:
                 self.planner.vace_images(refs, time.monotonic())
@@ -514,3 +530,7 @@ class ScopeLink:
             latency_ms=self.receiver.latency_ms,
             rtt_ms=rtt,
         )
+
+
+def _upload_failure(exc: BaseException) -> str:
+    return f"{exc}; the reference images are not sent (the stream goes on without them)."
