@@ -95,6 +95,7 @@ class ScopeLink:
         self.loras = LoraTable()
         self.assets = AssetUploader(self.api)
         self._vace_refusal: str | None = None
+        self._uploads: set[asyncio.Task[None]] = set()
         self.recorder = Recorder(record, fps=config.stream.fps) if record else None
         self.receiver = OutputReceiver(input_width=config.stream.width)
         self.output = self.receiver.mailbox
@@ -155,9 +156,9 @@ class ScopeLink:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        for task in self._tasks:
+        for task in (*self._tasks, *self._uploads):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._uploads, return_exceptions=True)
         await self._close_stream(self.peer, goodbye=True)
         self.peer = None
         if self.recorder is not None:
@@ -364,7 +365,8 @@ class ScopeLink:
                 self.pump.wake()
 
         task = asyncio.get_running_loop().create_task(upload(), name="vace-upload")
-        self._stream_tasks = [t for t in self._stream_tasks if not t.done()] + [task]
+        self._uploads.add(task)
+        task.add_done_callback(self._uploads.discard)
 
     def _make_track(self) -> OrganismTrack:
         assert self._session is not None
