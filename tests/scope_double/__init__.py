@@ -35,7 +35,11 @@ ICE-servers list pointing at a public server; the data channel's merge semantics
 validation, invalid JSON dropped, ``paused`` immediate, control keys stripped, queue of 8
 dropping the newest, one update per loop iteration, one-shot keys, cache-reset counter,
 ``_quantized`` scheduling when ``tempo_bpm`` is set); output only after ``frames_per_chunk``
-input frames; the recvonly pitfall; output stops when the inbound track ends.
+input frames; the recvonly pitfall; output stops when the inbound track ends; the assets
+endpoints (raw-body upload, silent overwrite, newest-first list) and the LoRA install and
+download endpoints (allowed hosts, 409, ``expected_sha256``), see
+:mod:`tests.scope_double.assets`; every ``vace_ref_images`` a pipeline took
+(``session.processor.ref_images``).
 """
 
 from __future__ import annotations
@@ -228,6 +232,7 @@ class ScopeDouble:
             "instances": {k: i.state for k, i in self.loader.instances.items()},
             "loads_started": self.loader.loads_started,
             "restarts": self.restarts,
+            "asset_uploads": list(self.files.uploads),
             "sessions": [
                 {
                     "id": s.id,
@@ -238,6 +243,7 @@ class ScopeDouble:
                     "cache_resets": s.cache_resets,
                     "cut_reasons": s.cut_reasons,
                     "transitions": s.processor.transitions,
+                    "ref_images": s.processor.ref_images,
                     "updates_dropped": s.updates_dropped,
                     "frames_received": s.frames_received,
                     "frames_sent": s.frames_sent,
