@@ -82,6 +82,9 @@ def _prepare_show(session: Session, path: Path) -> Setlist:
     for name, lora in show.lora_params().items():
         if name not in session.store:
             session.store.register(lora_spec(name, default=lora.scale))
+    if show.scope is not None and show.scope.input_mode is not None:
+        # Before the Scope link opens its first stream: a text-only show sends no video.
+        session.store.apply("scope.input_mode", show.scope.input_mode, "setlist")
     return show
 
 

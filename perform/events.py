@@ -165,3 +165,5 @@ class PipelineRequest:
     """Passed to ``POST /api/v1/pipeline/load`` (height, width, loras, lora_merge_mode...)."""
     lora_names: dict[str, str] = field(default_factory=dict)
     """``lora.<name>.scale`` parameter name -> the LoRA's absolute path on the server."""
+    assets: tuple[str, ...] = ()
+    """Local VACE reference images the show uses: uploaded before its stream opens."""

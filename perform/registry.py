@@ -94,6 +94,19 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             doc="Scope's motion-adaptive noise (overrides scope.noise_scale; its jumps cut).",
         ),
         ParamSpec(
+            "scope.vace_scale",
+            min=0.0,
+            max=2.0,
+            default=1.0,
+            doc="VACE context scale: how strongly the reference images steer Scope.",
+        ),
+        ParamSpec(
+            "scope.vace_images",
+            "text",
+            default="",
+            doc="VACE reference images (local files, one per line; empty clears them).",
+        ),
+        ParamSpec(
             "scope.paused",
             "enum",
             default="off",

@@ -286,6 +286,8 @@ class Sequencer:
         targets.update(scene.params)
         for name, value in scene.loras.items():
             targets[f"lora.{name}.scale"] = value
+        if scene.vace_scale is not None:
+            targets["scope.vace_scale"] = scene.vace_scale
         if self._panic_level is not None and "master.fade" not in targets:
             targets["master.fade"] = self._panic_level
         return targets, preset_key, crosses
@@ -322,6 +324,9 @@ class Sequencer:
             glides["prompt.mix"] = scene.mix
         if scene.input_mode is not None:
             snaps["scope.input_mode"] = scene.input_mode
+        images = self.setlist.vace_paths(scene)
+        if images is not None and "scope.vace_images" in store:
+            snaps["scope.vace_images"] = "\n".join(map(str, images))
         if snaps:
             store.apply_many(snaps, SOURCE, expand=False)
         for name, value in glides.items():

@@ -160,6 +160,8 @@ class ScopeSection(Strict):
     loras: list[Lora] = Field(default_factory=list)
     load_params: dict[str, Any] = Field(default_factory=dict)
     """Other load parameters passed to Scope as they are (``vace_enabled``, ``base_seed``...)."""
+    input_mode: Literal["video", "text"] | None = None
+    """``text``: a text-only show (no input video; scenes switch prompts only)."""
 
     @property
     def pipeline_ids(self) -> tuple[str, ...]:
@@ -187,6 +189,10 @@ class Scene(Strict):
     quantize: Quantize | None = None
     """When a GO into this scene fires: at once, on the next beat or on the next bar."""
     input_mode: Literal["video", "text"] | None = None
+    vace_images: list[str] | None = None
+    """VACE reference images (files relative to the show file); ``[]`` clears them."""
+    vace_scale: float | None = Field(None, ge=0, le=2)
+    """VACE context scale (``scope.vace_scale``): glides over the transition."""
 
     @pydantic.model_validator(mode="after")
     def _one_prompt_form(self) -> Scene:
@@ -300,6 +306,20 @@ class Setlist:
             lora_param_name(lora.name): lora for lora in (self.scope.loras if self.scope else [])
         }
 
+    def vace_paths(self, scene: Scene) -> list[Path] | None:
+        """The scene's reference images as absolute paths (None: the scene names none)."""
+        if scene.vace_images is None:
+            return None
+        return [(self.path.parent / name).resolve() for name in scene.vace_images]
+
+    def vace_assets(self) -> tuple[str, ...]:
+        """Every distinct reference image of the show, in order of first use."""
+        out: dict[str, None] = {}
+        for scene in self.scenes:
+            for path in self.vace_paths(scene) or []:
+                out[str(path)] = None
+        return tuple(out)
+
     def mapping_paths(self) -> list[Path]:
         return [(self.path.parent / m).resolve() for m in self.show.mappings]
 
@@ -379,6 +399,15 @@ def check_semantics(
                 problems.add((*at, "loras", name), f"unknown LoRA '{name}'{hint}")
             elif (why := _check_value(lora_spec(lora_param_name(name)), value)) is not None:
                 problems.add((*at, "loras", name), f"scale {why}")
+        for j, image in enumerate(scene.vace_images or []):
+            from perform.stream.assets import check_image
+
+            if (why := check_image(source.path.parent / image)) is not None:
+                problems.add((*at, "vace_images", j), why)
+        if scene.vace_scale is not None and "scope.vace_scale" in scene.params:
+            problems.add(
+                (*at, "vace_scale"), "give vace_scale or params.scope.vace_scale, not both"
+            )
         transition = scene.transition
         if transition is not None:
             for name in transition.snap:
@@ -466,4 +495,6 @@ def check_file(path: Path) -> str | None:
         f"{path}: show '{show.name}', {len(setlist.scenes)} scenes, "
         f"{show.bpm:g} bpm {show.time_signature}"
         + (f", Scope pipeline {'+'.join(setlist.scope.pipeline_ids)}" if setlist.scope else "")
+        + (f", {len(setlist.vace_assets())} VACE images" if setlist.vace_assets() else "")
+        + (", text only" if setlist.scope and setlist.scope.input_mode == "text" else "")
     )

@@ -27,6 +27,8 @@ def pipeline_request(setlist: Setlist) -> PipelineRequest | None:
     """What the show asks Scope to load (None: the show leaves Scope to the config)."""
     scope = setlist.scope
     if scope is None:
+        if setlist.vace_assets():  # the config's pipeline, but the images go up first
+            return PipelineRequest((), {}, {}, setlist.vace_assets())
         return None
     params: dict[str, Any] = dict(scope.load_params)
     if scope.height is not None:
@@ -40,8 +42,11 @@ def pipeline_request(setlist: Setlist) -> PipelineRequest | None:
             for lora in scope.loras
         ]
         params["lora_merge_mode"] = scope.lora_merge_mode
+    assets = setlist.vace_assets()
+    if assets:
+        params.setdefault("vace_enabled", True)  # the reference images need VACE loaded
     names = {name: lora.path for name, lora in setlist.lora_params().items()}
-    return PipelineRequest(scope.pipeline_ids, params, names)
+    return PipelineRequest(scope.pipeline_ids, params, names, assets)
 
 
 class SetlistRunner:

@@ -9,6 +9,7 @@ from perform.commands import (
     bench,
     check,
     init,
+    loras,
     map,
     osc_map,
     outputs,
@@ -19,4 +20,4 @@ from perform.commands import (
     tui,
 )
 
-COMMANDS = (tui, run, init, map, bench, render, scope, ports, outputs, check, osc_map)
+COMMANDS = (tui, run, init, map, bench, render, scope, loras, ports, outputs, check, osc_map)

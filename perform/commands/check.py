@@ -26,9 +26,14 @@ def _mapping(path: Path, config: AppConfig) -> str | None:
 
 
 def _show(path: Path, config: AppConfig) -> str | None:
+    from perform.loras.server import check_show_on_scope
     from perform.setlist import check_file as check_show
 
-    return check_show(path)
+    summary = check_show(path)
+    if summary is None:
+        return None
+    on_scope = check_show_on_scope(path, config)  # LoRA files, VACE support (when reachable)
+    return summary if on_scope is None else f"{summary}\n{on_scope}"
 
 
 Checker = Callable[[Path, AppConfig], str | None]

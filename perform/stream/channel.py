@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 SIMPLE_KEYS = {
     "scope.noise_scale": "noise_scale",
     "scope.noise_controller": "noise_controller",
+    "scope.vace_scale": "vace_context_scale",
 }
 """``scope.paused`` is not here: Scope 0.2.3+ breaks its own output when paused (it re-sends
 its last frame with an older timestamp and its encoder fails for the rest of the session),
@@ -148,6 +149,12 @@ class Planner:
         assert adapter is not None
         self._lora_pending[adapter.path] = value
 
+    def vace_images(self, server_paths: list[str], now: float) -> None:
+        """Send these reference images (Scope's paths) once; ``[]`` clears them (§2.3)."""
+        if not self.has_pending():
+            self.pending_since = now
+        self._pending["vace_ref_images"] = list(server_paths)
+
     def cut(self, now: float) -> None:
         if not self.has_pending():
             self.pending_since = now
@@ -226,6 +233,8 @@ class Planner:
             params["noise_controller"] = scope_value(
                 "scope.noise_controller", self.store.get("scope.noise_controller")
             )
+        if "scope.vace_scale" in self.store:  # Scope injects 1.0 unless it is given
+            params["vace_context_scale"] = float(self.store.get("scope.vace_scale"))
         scales = self._current_lora_scales()
         if scales:
             params["lora_scales"] = scales

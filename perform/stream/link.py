@@ -36,6 +36,7 @@ from perform.params import ChangeSet
 from perform.registry import lora_spec
 from perform.stream import loading
 from perform.stream.actions import bind_actions
+from perform.stream.assets import AssetUploader
 from perform.stream.channel import Planner, Settings
 from perform.stream.ice import check_host_addresses, select_ice_servers
 from perform.stream.lora import LoraTable
@@ -95,6 +96,9 @@ class ScopeLink:
         self.url = (url or config.scope.url).rstrip("/")
         self.api = ScopeAPI(self.url)
         self.loras = LoraTable()
+        self.assets = AssetUploader(self.api)
+        self._vace_refusal: str | None = None
+        self._uploads: set[asyncio.Task[None]] = set()
         self.recorder = Recorder(record, fps=config.stream.fps) if record else None
         self.receiver = OutputReceiver(input_width=config.stream.width)
         self.output = self.receiver.mailbox
@@ -160,9 +164,9 @@ class ScopeLink:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        for task in self._tasks:
+        for task in (*self._tasks, *self._uploads):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._uploads, return_exceptions=True)
         await self._close_stream(self.peer, goodbye=True)
         self.peer = None
         if self.recorder is not None:
@@ -235,6 +239,7 @@ class ScopeLink:
                 "Scope restarted",
                 f"Scope at {self.url} restarted; setting it up again.",
             )
+            self.assets.forget()
         self.health = health
         self.board.version = health.version
         request = await self._wanted()
@@ -251,6 +256,7 @@ class ScopeLink:
         self._adopt_loras(status.adapters, request)
         self.planner.chunk_period = self.scope.chunk_period
         mode = await self._input_mode(request)
+        await self._vace_setup(request)
         check_host_addresses()
         self.board.state("connecting", f"opening the stream ({mode} mode)")
         ice = await select_ice_servers(self.url, await self.api.ice_servers(), self.scope.ice)
@@ -274,6 +280,10 @@ class ScopeLink:
             initial = self.planner.initial(
                 list(request.pipeline_ids), mode, loading.base_parameters(self.config)
             )
+            sent_images = self._vace_images() if self._vace_refusal is None else []
+            refs = self.assets.resolved(sent_images)
+            if sent_images and refs:
+                initial["vace_ref_images"] = refs
             answer = await self.api.offer(offer.sdp, offer.type, initial)
             await peer.accept(answer)
             await peer.wait_connected(CONNECT_TIMEOUT)
@@ -283,6 +293,8 @@ class ScopeLink:
             raise
         for message in self.planner.on_open():
             self._send_now(message)
+        if self._vace_images() != sent_images or (sent_images and not refs):
+            self._on_vace_images()  # changed (or a new file) while the stream was set up
         self.streams += 1
         if not self._first_frame.is_set():  # its first frame may already have come
             self.board.state("connecting", "waiting for the first frame from Scope")
@@ -327,9 +339,76 @@ class ScopeLink:
 
     # --- pieces -----------------------------------------------------------------------
     async def _wanted(self) -> PipelineRequest:
-        if self._requested is not None:
-            return loading.complete_request(self._requested, self.config)
-        return await loading.config_request(self.config, self.api)
+        requested = self._requested
+        if requested is not None and requested.pipeline_ids:
+            return loading.complete_request(requested, self.config)
+        request = await loading.config_request(self.config, self.api)
+        return loading.with_assets(request, requested.assets if requested else ())
+
+    async def _vace_setup(self, request: PipelineRequest) -> None:
+        """Refuse VACE on a pipeline without it; else upload the show's (and current) images."""
+        assert self._session is not None and self._schemas is not None
+        pipeline = request.pipeline_ids[-1]
+        images = self._vace_images()
+        self._vace_refusal = loading.vace_refusal(pipeline, self._schemas[1].get(pipeline) or {})
+        if self._vace_refusal is None and request.load_params.get("vace_enabled") is False:
+            self._vace_refusal = (
+                f"{pipeline} was loaded without VACE (vace_enabled = false): the reference "
+                "images are not sent. Set [scope] vace_enabled = true."
+            )
+        if not (request.assets or images):
+            return
+        if self._vace_refusal is not None:
+            self._refuse_vace()
+            return
+        self.board.state("loading", "uploading the VACE reference images")
+        try:
+            await self.assets.ensure([*request.assets, *images])
+        except ScopeOffline:
+            raise
+        except (PerformError, OSError) as exc:  # the show goes on without the images
+            self.board.notice("error", "VACE upload failed", _upload_failure(exc), key="vace")
+
+    def _refuse_vace(self) -> None:
+        assert self._vace_refusal is not None
+        self.board.notice("error", "VACE refused", self._vace_refusal, key="vace")
+        self.board.warn("VACE: refused")
+
+    def _vace_images(self) -> list[str]:
+        assert self._session is not None
+        store = self._session.store
+        text = str(store.get("scope.vace_images")) if "scope.vace_images" in store else ""
+        return [line for line in text.splitlines() if line.strip()]
+
+    def _on_vace_images(self) -> None:
+        """A scene (or the performer) changed the reference images: send the server paths."""
+        assert self.planner is not None and self.pump is not None
+        images = self._vace_images()
+        if self._vace_refusal is not None:
+            if images:
+                self._refuse_vace()
+            return
+        if self.peer is None:
+            return  # the next stream's initialParameters carry them
+        refs = self.assets.resolved(images)
+        if refs is not None:
+            self.planner.vace_images(refs, time.monotonic())
+            self.pump.wake()
+            return
+
+        async def upload() -> None:
+            try:
+                refs = await self.assets.ensure(images)
+            except (PerformError, OSError) as exc:
+                self.board.notice("error", "VACE upload failed", _upload_failure(exc), key="vace")
+                return
+            if self._vace_images() == images and self.planner and self.pump:
+                self.planner.vace_images(refs, time.monotonic())
+                self.pump.wake()
+
+        task = asyncio.get_running_loop().create_task(upload(), name="vace-upload")
+        self._uploads.add(task)
+        task.add_done_callback(self._uploads.discard)
 
     def _make_track(self) -> OrganismTrack:
         assert self._session is not None
@@ -442,6 +521,9 @@ class ScopeLink:
             else:  # refused before the stream is touched: the picture carries on
                 self.board.notice("warning", "Scope input mode", refusal)
                 asyncio.get_running_loop().call_soon(self._keep_mode, self._stream_mode)
+        images = changes.get("scope.vace_images")
+        if images is not None and images.source != "scope":
+            self._on_vace_images()
         if self.planner.changes(changes, time.monotonic()):
             self.pump.wake()
 
@@ -543,3 +625,7 @@ class ScopeLink:
             latency_ms=self.receiver.latency_ms,
             rtt_ms=rtt,
         )
+
+
+def _upload_failure(exc: BaseException) -> str:
+    return f"{exc}; the reference images are not sent (the stream goes on without them)."

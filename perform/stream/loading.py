@@ -93,7 +93,28 @@ def complete_request(request: PipelineRequest, config: AppConfig) -> PipelineReq
     params = dict(request.load_params)
     params.setdefault("height", config.stream.height)
     params.setdefault("width", config.stream.width)
-    return PipelineRequest(tuple(request.pipeline_ids), params, dict(request.lora_names))
+    return PipelineRequest(
+        tuple(request.pipeline_ids), params, dict(request.lora_names), request.assets
+    )
+
+
+def with_assets(request: PipelineRequest, assets: tuple[str, ...]) -> PipelineRequest:
+    """The config's request for a show that names no pipeline but uses VACE images."""
+    if not assets:
+        return request
+    params = {**request.load_params, "vace_enabled": True}
+    return PipelineRequest(request.pipeline_ids, params, dict(request.lora_names), assets)
+
+
+def vace_refusal(pipeline: str, meta: dict[str, Any]) -> str | None:
+    """Why ``pipeline`` cannot take VACE reference images (from its capability flag)."""
+    if not meta or meta.get("supports_vace") is not False:
+        return None
+    return (
+        f"{pipeline} has no VACE support (its schema says supports_vace = false): the show's "
+        "reference images and vace_scale are not sent. Use a VACE pipeline (longlive, krea, "
+        "streamdiffusionv2...) in [scope] pipeline."
+    )
 
 
 async def ensure_loaded(

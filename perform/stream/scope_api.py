@@ -69,6 +69,19 @@ class LoraFile:
     name: str
     path: str
     folder: str | None = None
+    size_mb: float | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssetFile:
+    """An entry of ``GET /api/v1/assets``: ``path`` is what pipelines open (§1.11)."""
+
+    name: str
+    path: str
+    type: str
+    folder: str | None = None
+    size_mb: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +193,17 @@ class ScopeAPI:
         *,
         what: str = "",
         ok: tuple[int, ...] = (200,),
+        raw: bytes | None = None,
+        timeout: float | None = None,
     ) -> Any:
         what = what or f"{method} {path}"
+        options: dict[str, Any] = {"json": body} if raw is None else {"data": raw}
+        if raw is not None:
+            options["headers"] = {"Content-Type": "application/octet-stream"}
+        if timeout is not None:
+            options["timeout"] = aiohttp.ClientTimeout(total=timeout)
         try:
-            async with self._session().request(method, self.url + path, json=body) as response:
+            async with self._session().request(method, self.url + path, **options) as response:
                 text = await response.text()
                 status = response.status
         except (
@@ -271,10 +291,64 @@ class ScopeAPI:
         data = await self._call("GET", "/api/v1/loras", what="the LoRA list")
         files = data.get("lora_files") if isinstance(data, dict) else None
         return [
-            LoraFile(str(f.get("name")), str(f.get("path")), f.get("folder"))
+            LoraFile(
+                str(f.get("name")),
+                str(f.get("path")),
+                f.get("folder"),
+                _number(f.get("size_mb")),
+                f.get("sha256") or None,
+            )
             for f in files or []
             if isinstance(f, dict) and f.get("path")
         ]
+
+    async def assets(self, kind: str | None = None) -> list[AssetFile]:
+        query = f"?type={kind}" if kind else ""
+        data = await self._call("GET", f"/api/v1/assets{query}", what="the asset list")
+        items = data.get("assets") if isinstance(data, dict) else None
+        return [_asset(a) for a in items or [] if isinstance(a, dict) and a.get("path")]
+
+    async def upload_asset(self, filename: str, data: bytes) -> AssetFile:
+        """``POST /api/v1/assets?filename=`` with the raw bytes (Scope overwrites silently)."""
+        from urllib.parse import quote
+
+        answer = await self._call(
+            "POST",
+            f"/api/v1/assets?filename={quote(filename)}",
+            raw=data,
+            what=f"the upload of {filename}",
+            timeout=max(self.timeout, 120.0),
+        )
+        if not isinstance(answer, dict) or not answer.get("path"):
+            raise StreamError(f"Scope's answer to the upload of {filename} has no path")
+        return _asset(answer)
+
+    async def install_lora(self, url: str, filename: str | None, *, timeout: float) -> LoraFile:
+        """``POST /api/v1/loras``: Scope fetches ``url`` (CivitAI or Hugging Face only)."""
+        answer = await self._call(
+            "POST",
+            "/api/v1/loras",
+            {"url": url, "filename": filename},
+            what="the LoRA install",
+            timeout=timeout,
+        )
+        f = answer.get("file") if isinstance(answer, dict) else None
+        if not isinstance(f, dict):
+            raise StreamError(f"Scope's answer to the LoRA install has no file: {answer}")
+        return LoraFile(
+            str(f.get("name")),
+            str(f.get("path")),
+            f.get("folder"),
+            _number(f.get("size_mb")),
+            f.get("sha256") or None,
+        )
+
+    async def download_lora(self, body: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        """``POST /api/v1/lora/download`` (checks ``expected_sha256`` server-side)."""
+        answer = await self._call(
+            "POST", "/api/v1/lora/download", body, what="the LoRA download", timeout=timeout
+        )
+        return answer if isinstance(answer, dict) else {}
 
     async def models_downloaded(self, pipeline_id: str) -> bool | None:
         """None when the server cannot tell (older versions, cloud mode)."""
@@ -395,6 +469,20 @@ class ScopeAPI:
         await self._call(
             "DELETE", f"/api/v1/webrtc/offer/{session_id}", what="closing the stream", ok=(200, 204)
         )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _asset(a: dict[str, Any]) -> AssetFile:
+    return AssetFile(
+        str(a.get("name")),
+        str(a.get("path")),
+        str(a.get("type") or ""),
+        a.get("folder"),
+        _number(a.get("size_mb")),
+    )
 
 
 def load_failure_message(name: str) -> str:

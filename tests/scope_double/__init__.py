@@ -37,7 +37,11 @@ ICE-servers list pointing at a public server; the data channel's merge semantics
 validation, invalid JSON dropped, ``paused`` immediate, control keys stripped, queue of 8
 dropping the newest, one update per loop iteration, one-shot keys, cache-reset counter,
 ``_quantized`` scheduling when ``tempo_bpm`` is set); output only after ``frames_per_chunk``
-input frames; the recvonly pitfall; output stops when the inbound track ends.
+input frames; the recvonly pitfall; output stops when the inbound track ends; the assets
+endpoints (raw-body upload, silent overwrite, newest-first list) and the LoRA install and
+download endpoints (allowed hosts, 409, ``expected_sha256``), see
+:mod:`tests.scope_double.assets`; every ``vace_ref_images`` a pipeline took
+(``session.processor.ref_images``).
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.scope_double.app import build_app
+from tests.scope_double.assets import Store
 from tests.scope_double.pipelines import Loader, lora_file
 from tests.scope_double.rtc import DoubleSession
 
@@ -94,6 +99,8 @@ class ScopeDouble:
         self.frames_per_chunk = frames_per_chunk
         self.chunk_time = chunk_time
         self.lora_files = [lora_file(stem) for stem in loras]
+        self.files = Store()
+        """Assets (uploads, overwrites) and LoRA installs; ``files.remote`` is the internet."""
         self.ice_servers = ice_servers if ice_servers is not None else PUBLIC_STUN
         self._load_delay = load_delay
         self._stale_window = stale_window
@@ -236,6 +243,7 @@ class ScopeDouble:
             "instances": {k: i.state for k, i in self.loader.instances.items()},
             "loads_started": self.loader.loads_started,
             "restarts": self.restarts,
+            "asset_uploads": list(self.files.uploads),
             "sessions": [
                 {
                     "id": s.id,
@@ -246,6 +254,7 @@ class ScopeDouble:
                     "cache_resets": s.cache_resets,
                     "cut_reasons": s.cut_reasons,
                     "transitions": s.processor.transitions,
+                    "ref_images": s.processor.ref_images,
                     "updates_dropped": s.updates_dropped,
                     "frames_received": s.frames_received,
                     "frames_sent": s.frames_sent,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from tests.scope_double import models
+from tests.scope_double import assets, models
 from tests.scope_double.pipelines import CATALOGUE
 from tests.scope_double.rtc import DoubleSession
 
@@ -92,6 +92,7 @@ def build_app(double: ScopeDouble) -> web.Application:
     r.add_get("/api/v1/session/parameters", bind(get_parameters))
     r.add_post("/api/v1/session/parameters", bind(post_parameters))
     r.add_get("/api/v1/session/metrics", bind(metrics))
+    assets.register(r, bind)
     r.add_get("/_double/state", bind(state))
     return app
 

@@ -88,6 +88,8 @@ class Processor:
         self.cut_reasons: list[str] = []
         self.transitions = 0
         self.lora_updates = 0
+        self.ref_images: list[list[str]] = []
+        """Every ``vace_ref_images`` list the pipeline took (one-shot; ``[]`` clears)."""
         self.prompts = normalize_prompts(
             (initial.get("transition") or {}).get("target_prompts") or initial.get("prompts")
         )
@@ -95,6 +97,8 @@ class Processor:
         self.flush_output = False
         if "transition" in self.params:
             self._start_transition(self.params["transition"], count=False)
+        if isinstance(self.params.get("vace_ref_images"), list):
+            self.ref_images.append(list(self.params["vace_ref_images"]))
         for key in ONE_SHOT_KEYS:  # applied by the first call (which builds a fresh cache)
             if key == "lora_scales" and key in self.params:
                 self._scale_loras(self.params[key])
@@ -132,6 +136,8 @@ class Processor:
             if manage:
                 self._cut("lora_scales")
             self._scale_loras(update["lora_scales"])
+        if isinstance(update.get("vace_ref_images"), list):
+            self.ref_images.append(list(update["vace_ref_images"]))
         steps = update.get("denoising_step_list")
         if steps is not None and manage and steps != self.params.get("denoising_step_list"):
             self._cut("denoising_step_list")

@@ -46,6 +46,11 @@ LIVE_KEYS: list[BindingType] = [
 ]
 
 
+TEXT_ONLY_NOTE = (
+    "Text mode: Scope gets prompts only; the organism is not streamed (scenes switch prompts)."
+)
+
+
 class LiveScreen(Screen):
     """Previews on the left with the show under them, parameters on the right."""
 
@@ -78,6 +83,7 @@ class LiveScreen(Screen):
                             placeholder="Scope output: waiting…",
                             id="scope-preview",
                         )
+                yield Static(TEXT_ONLY_NOTE, id="mode-note")
                 yield SetlistPanel(id="show")
                 yield Monitor(id="monitor")
             yield ParamTabs(self.session.store, takeover=self._takeover, note=self._note, id="tabs")
@@ -189,6 +195,8 @@ class LiveScreen(Screen):
             engine_text(self.session.backend.reason, stats, fps),
         ]
         self.query_one(StatusBar).update(status_text(parts))
+        text_mode = self.session.store.get("scope.input_mode") == "text"
+        self.query_one("#mode-note", Static).display = text_mode
 
     # --- what the performer does ---------------------------------------------------------
     def action_cue(self, name: str) -> None:
