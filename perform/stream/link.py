@@ -53,6 +53,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 20.0
+PROBE_TIMEOUT = 5.0
+"""How long the watchdog waits for ``/health`` before it calls Scope unreachable."""
 BACKOFF_START = 0.5
 
 
@@ -275,6 +277,7 @@ class ScopeLink:
             else:
                 silent, limit = now - started, self.scope.first_frame_seconds
             if silent > limit:
+                await self._reachable(silent)
                 self.board.state("stalled", f"no frames from Scope for {silent:.0f} s")
                 raise StreamError(
                     f"No frames from Scope for {silent:.0f} s (its pipeline may have crashed, "
@@ -282,6 +285,17 @@ class ScopeLink:
                     "Restarting the stream.",
                     title="Scope stalled",
                 )
+
+    async def _reachable(self, silent: float) -> None:
+        """Before blaming the pipeline for silence, ask whether Scope is there at all (after
+        ``kill -9`` the media just stops; the health check says "connection refused")."""
+        try:
+            await asyncio.wait_for(self.api.health(check=False), PROBE_TIMEOUT)
+        except (ScopeOffline, TimeoutError) as exc:
+            why = exc.message if isinstance(exc, ScopeOffline) else "no answer"
+            raise ScopeOffline(
+                f"Scope is unreachable (no frames for {silent:.0f} s): {why}"
+            ) from None
 
     # --- pieces -----------------------------------------------------------------------
     async def _wanted(self) -> PipelineRequest:
