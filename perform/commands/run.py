@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from perform.config import load_config
+from perform.config import SINK_KINDS, load_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +24,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scope", metavar="URL", help="stream to this Scope server (overrides [scope] url)"
     )
     parser.add_argument("--no-scope", action="store_true", help="do not connect to Scope")
-    parser.add_argument("--record", metavar="PATH", help="record Scope's output to an MP4 file")
+    parser.add_argument(
+        "--record", metavar="PATH", help="record the program (what the audience sees) to an MP4"
+    )
+    parser.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        choices=SINK_KINDS,
+        metavar="KIND",
+        help=f"send the program to {', '.join(SINK_KINDS)}; repeatable, adds to [output] sinks",
+    )
     parser.add_argument(
         "--mapping",
         action="append",
@@ -83,6 +93,7 @@ def run_options(args: argparse.Namespace):  # -> perform.build.RunOptions
         record=getattr(args, "record", None),
         mappings=list(getattr(args, "mapping", None) or []),
         osc_out=list(getattr(args, "osc_out", None) or []),
+        outputs=list(getattr(args, "output", None) or []),
     )
 
 

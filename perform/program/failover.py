@@ -18,7 +18,8 @@ bus sees and says, at each tick, whether Scope may be on air:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy
@@ -54,6 +55,8 @@ class ScopeHealth:
     """When the last new Scope frame was seen."""
     last_change_at: float | None = None
     """When the picture last changed."""
+    history: deque[tuple[float, str]] = field(default_factory=lambda: deque(maxlen=64))
+    """(time, health) at each change, newest last (diagnostics)."""
     _seq: int = 0
     _sig: numpy.ndarray | None = None
     _good_since: float | None = None
@@ -93,7 +96,7 @@ class ScopeHealth:
             if fault in FAULTS and self.health not in FAULTS:
                 self.faults += 1
                 self.fault_at = now
-            self.health = fault
+            self._set(now, fault)
             self._good_since = None
             self.fit = False
             return False
@@ -101,10 +104,15 @@ class ScopeHealth:
             self._good_since = now
         if self.fit or now - self._good_since >= self.steady_s:
             self.fit = True
-            self.health = "ok"
+            self._set(now, "ok")
         else:
-            self.health = "steadying"
+            self._set(now, "steadying")
         return self.fit
+
+    def _set(self, now: float, health: Health) -> None:
+        if health != self.health:
+            self.history.append((now, health))
+            self.health = health
 
     def suspect(self, now: float) -> bool:
         """The picture has not changed for half the threshold (the TUI says FROZEN)."""

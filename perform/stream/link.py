@@ -18,7 +18,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiortc.mediastreams import MediaStreamTrack
@@ -42,7 +41,6 @@ from perform.stream.lora import LoraTable
 from perform.stream.output import OutputReceiver
 from perform.stream.peer import ScopePeer
 from perform.stream.pump import Pump
-from perform.stream.recorder import Recorder
 from perform.stream.scope_api import Health, ScopeAPI, ScopeOffline
 from perform.stream.status import StatusBoard
 from perform.stream.track import OrganismTrack, track_for
@@ -53,8 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 20.0
-PROBE_TIMEOUT = 5.0
-"""How long the watchdog waits for ``/health`` before it calls Scope unreachable."""
 BACKOFF_START = 0.5
 
 
@@ -86,7 +82,6 @@ class ScopeLink:
         config: AppConfig,
         *,
         url: str | None = None,
-        record: str | Path | None = None,
         requested: PipelineRequest | None = None,
     ) -> None:
         self.config = config
@@ -94,7 +89,6 @@ class ScopeLink:
         self.url = (url or config.scope.url).rstrip("/")
         self.api = ScopeAPI(self.url)
         self.loras = LoraTable()
-        self.recorder = Recorder(record, fps=config.stream.fps) if record else None
         self.receiver = OutputReceiver(input_width=config.stream.width)
         self.output = self.receiver.mailbox
         """Scope's returned frames, for the TUI preview (a FrameMailbox)."""
@@ -140,9 +134,6 @@ class ScopeLink:
             session.events.subscribe(TEMPO_STATE, self._on_tempo),
             *bind_actions(self, store),
         ]
-        if self.recorder is not None:
-            self.recorder.start()
-            self.receiver.sinks.append(self.recorder)
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._supervise(), name="scope-link"),
@@ -159,8 +150,6 @@ class ScopeLink:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._close_stream(self.peer, goodbye=True)
         self.peer = None
-        if self.recorder is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.recorder.stop)
         self.receiver.close()
         await self.api.close()
         self.board.state("offline", "stopped")
@@ -277,7 +266,6 @@ class ScopeLink:
             else:
                 silent, limit = now - started, self.scope.first_frame_seconds
             if silent > limit:
-                await self._reachable(silent)
                 self.board.state("stalled", f"no frames from Scope for {silent:.0f} s")
                 raise StreamError(
                     f"No frames from Scope for {silent:.0f} s (its pipeline may have crashed, "
@@ -285,17 +273,6 @@ class ScopeLink:
                     "Restarting the stream.",
                     title="Scope stalled",
                 )
-
-    async def _reachable(self, silent: float) -> None:
-        """Before blaming the pipeline for silence, ask whether Scope is there at all (after
-        ``kill -9`` the media just stops; the health check says "connection refused")."""
-        try:
-            await asyncio.wait_for(self.api.health(check=False), PROBE_TIMEOUT)
-        except (ScopeOffline, TimeoutError) as exc:
-            why = exc.message if isinstance(exc, ScopeOffline) else "no answer"
-            raise ScopeOffline(
-                f"Scope is unreachable (no frames for {silent:.0f} s): {why}"
-            ) from None
 
     # --- pieces -----------------------------------------------------------------------
     async def _wanted(self) -> PipelineRequest:
@@ -424,6 +401,11 @@ class ScopeLink:
         self._wake.set()
 
     # --- status ---------------------------------------------------------------------------
+    def link_up(self) -> bool:
+        """A stream to Scope is open (read from the program bus thread: a flag, no locks)."""
+        peer = self.peer
+        return peer is not None and not peer.ended.is_set()
+
     @property
     def status(self) -> ScopeStatus:
         return self.board.status
@@ -446,10 +428,6 @@ class ScopeLink:
                 log.exception("Scope status refresh failed")
 
     async def _refresh(self) -> None:
-        recorder = self.recorder
-        if recorder is not None and recorder.error:
-            message = f"recording to {recorder.path} stopped ({recorder.error}); the show goes on."
-            self.board.notice("error", "Recording stopped", message, key="record")
         fps_out = self.receiver.fps
         if self.planner is not None and self.pipeline is not None and fps_out > 1.0:
             chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids) / fps_out

@@ -2,8 +2,10 @@
 
 The remote track must be read all the time (a blocked ``recv()`` backs frames up inside
 aiortc). Each frame is converted to RGB on a worker thread and put in :attr:`mailbox`, a
-``FrameMailbox`` the TUI preview reads like the engine's. The receiver outlives streams: a
-reconnect feeds the same mailbox, so the preview keeps the last picture through a gap.
+``FrameMailbox`` the TUI preview reads like the engine's, together with the decoder's own
+I420 planes (``Frame.yuv420p``) that the program bus composes without converting anything.
+The receiver outlives streams: a reconnect feeds the same mailbox, so the preview keeps
+the last picture through a gap (the program bus notices the gap and fails over).
 """
 
 from __future__ import annotations
@@ -108,8 +110,11 @@ class OutputReceiver:
 
     def _take(self, video: Any, now: float) -> None:
         rgb = video.to_ndarray(format="rgb24")
+        yuv = None
+        if video.width % 2 == 0 and video.height % 2 == 0:
+            yuv = video.to_ndarray(format="yuv420p")  # the decoder's planes: a copy, no maths
         self._seq += 1
-        self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0))
+        self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0, yuv))
         if self.sent_at is not None and self.input_width:
             seq = stamp.read_rgb(rgb, rgb.shape[1] / self.input_width)
             sent = self.sent_at.get(seq) if seq is not None else None

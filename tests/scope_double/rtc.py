@@ -61,6 +61,11 @@ class OutputTrack(MediaStreamTrack):
                 raise MediaStreamError("Track stopped")
             if s.silent:
                 await s.never.wait()
+            if s.output_held:  # what the pipeline makes meanwhile is lost, pacing restarts
+                s.output.clear()
+                self._anchor = None
+                await asyncio.sleep(0.01)
+                continue
             if s.paused and self._last is not None:
                 await asyncio.sleep(1 / 30)
                 return self._stamp_repeat(self._last)
@@ -124,6 +129,9 @@ class DoubleSession:
         self.never = asyncio.Event()
         self.paused = bool(initial.get("paused", False))
         self.silent = False
+        self.output_held = False
+        """Fault drill (program failover): while True the output track sends nothing and
+        what the pipeline makes is lost (a transient stall); frames flow again when False."""
         self.closed = False
         self.worker_started = False
         self.started = time.monotonic()

@@ -1,0 +1,5 @@
+"""Fixtures for the program tests: the Scope test double."""
+
+from __future__ import annotations
+
+from tests.scope_double.fixture import scope_double  # noqa: F401  (pytest fixture)
