@@ -9,7 +9,7 @@ import pytest
 from engines import all_params, presets
 from perform.config import OscConfig
 from perform.events import SHOW_STATE, TEMPO_STATE, ShowState, TempoState
-from perform.outputs.osc_out import OscFeedback, parse_target
+from perform.outputs.osc_out import OscFeedback, param_values, parse_target
 from perform.registry import build_store
 from tests.inputs.helpers import OscReceiver
 from tests.jack import eventually
@@ -49,6 +49,9 @@ async def test_everything_once_at_start_then_only_changes(wired):
     assert receiver.last("/vj/norm/engine/preset") == pytest.approx(medusa)
     assert receiver.last("/vj/prompt/a") == ""
     assert values(receiver, "/vj/engine/reseed") == []  # triggers are events, not state
+    store = session.store
+    everything = sum(len(param_values(store, n, "both")) for n in store.names())
+    await eventually(lambda: len(receiver.messages) >= everything)  # the whole first burst
     receiver.messages.clear()
     session.store.apply("engine.speed", 1.0, "midi")  # same value: nothing to send
     session.store.apply("color.hue", 0.5, "midi")
