@@ -88,7 +88,11 @@ class ProgramBus:
         self.fitter = Fitter(self.width, self.height)
         self.feeders: list[Feeder] = []
         self.latest: ProgramFrame | None = None
-        """The newest program frame (the TUI monitor reads it)."""
+        """The newest program frame."""
+        self.monitor = FrameMailbox()
+        """Small RGB pictures of the program for previews (after :meth:`watch`)."""
+        self.monitor_fps = 0.0
+        self._last_monitor = float("-inf")
         self.state: ProgramState | None = None
         self.index = 0
         self.organism_index = 0
@@ -112,6 +116,18 @@ class ProgramBus:
         if self._thread is not None:
             feeder.start()
         return feeder
+
+    def watch(self, fps: float = 15.0) -> None:
+        """Post thumbnails of the program to :attr:`monitor` (at most ``fps`` a second),
+        starting with the newest frame now."""
+        self.monitor_fps = fps
+        latest = self.latest
+        if latest is not None:
+            self._post_monitor(latest, self.clock())
+
+    def _post_monitor(self, frame: ProgramFrame, now: float) -> None:
+        self._last_monitor = now
+        self.monitor.put(Frame(frame.thumbnail(), frame.index, 0.0, now, 0))
 
     def start(self) -> None:
         if self._thread is not None:
@@ -194,6 +210,8 @@ class ProgramBus:
             self._send_organism(org, level, now)
         if not (primary_new or now - self._last_compose >= self.period):
             return None
+        if org is None and (sco is None or s == 0.0):
+            return None  # nothing to show yet: no frame rather than an unasked-for black
         self._last_compose = now
         org_pic = self._organism_picture(org) if s < 1.0 else None
         scope_pic = self._scope_picture(sco) if s > 0.0 and sco is not None else None
@@ -202,15 +220,17 @@ class ProgramBus:
         weights = Weights(organism=(1.0 - s) * level, scope=s * level)
         yuv = compose(org_pic, scope_pic, weights, self.width, self.height)
         self.index += 1
-        frame = ProgramFrame(yuv, self.index, now, self._label(level, s, org_pic is not None))
+        frame = ProgramFrame(yuv, self.index, now, self._label(level, s))
         self.latest = frame
         for feeder in self.feeders:
             feeder.put(frame)
+        if self.monitor_fps and now - self._last_monitor >= 1.0 / self.monitor_fps:
+            self._post_monitor(frame, now)
         self._publish(now, wanted, u_target, level, s)
         return frame
 
-    def _label(self, level: float, s: float, have_organism: bool) -> Source:
-        if level < LIT or (s <= 0.004 and not have_organism):
+    def _label(self, level: float, s: float) -> Source:
+        if level < LIT:
             return "black"
         if s >= 0.996:
             return "scope"

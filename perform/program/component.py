@@ -70,6 +70,7 @@ class ProgramComponent:
                 session.notify(exc.message, title="Recording", severity="error")
         for sink in self.sinks:
             self.bus.add_sink(sink)
+        self.bus.tick(self.bus.clock())  # the first picture now: a monitor opened next shows it
         self.bus.start()
 
     async def stop(self) -> None:

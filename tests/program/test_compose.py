@@ -107,3 +107,14 @@ def test_signature_sees_motion_not_repeats():
     assert changed(signature(a), signature(b))
     assert changed(None, signature(a))
     assert not changed(signature(black(64, 64)), signature(black(64, 64)))
+
+
+def test_thumbnail_is_small_and_shows_the_same_picture():
+    full = ProgramFrame(Fitter(1920, 1080)(pattern(512, 512)), 1, 0.0, "scope")
+    thumb = full.thumbnail(320)
+    assert thumb.shape[1] <= 320 and thumb.shape[2] == 3
+    step = 1920 // thumb.shape[1]
+    reference = full.to_rgb()[::step, ::step][: thumb.shape[0], : thumb.shape[1]]
+    assert numpy.abs(thumb.astype(int) - reference.astype(int)).mean() < 4
+    small = ProgramFrame(pattern(64, 64), 1, 0.0, "scope")
+    assert (small.thumbnail(320) == small.to_rgb()).all()
