@@ -212,13 +212,30 @@ class ProgramBus:
             return None
         if org is None and (sco is None or s == 0.0):
             return None  # nothing to show yet: no frame rather than an unasked-for black
-        self._last_compose = now
-        org_pic = self._organism_picture(org) if s < 1.0 else None
-        scope_pic = self._scope_picture(sco) if s > 0.0 and sco is not None else None
-        if scope_pic is None and s > 0.0:
+        org_raw = org.yuv420p if org is not None and s < 1.0 else None
+        scope_raw = sco.yuv420p if sco is not None and s > 0.0 else None
+        if scope_raw is None and s > 0.0:
             s = 0.0  # nothing to show from Scope (never black instead of the organism)
+            org_raw = org.yuv420p if org is not None else None
         weights = Weights(organism=(1.0 - s) * level, scope=s * level)
-        yuv = compose(org_pic, scope_pic, weights, self.width, self.height)
+        if org_raw is not None and scope_raw is not None and org_raw.shape != scope_raw.shape:
+            assert org is not None and sco is not None
+            yuv = compose(
+                self._organism_picture(org),
+                self._scope_picture(sco),
+                weights,
+                self.width,
+                self.height,
+            )
+        else:
+            # One source, or two of one size: weigh at the source size, then scale once
+            # (a 512² mix is a seventh of a 1080p one).
+            raw = org_raw if org_raw is not None else scope_raw
+            if raw is None:
+                return None  # a frame without I420 planes: nothing to compose
+            src_w, src_h = raw.shape[1], raw.shape[0] * 2 // 3
+            yuv = self.fitter(compose(org_raw, scope_raw, weights, src_w, src_h))
+        self._last_compose = now
         self.index += 1
         frame = ProgramFrame(yuv, self.index, now, self._label(level, s))
         self.latest = frame

@@ -31,7 +31,10 @@ STALL = 0.4
 class Rig:
     """A bus over two real mailboxes; the test plays the engine and Scope."""
 
-    def __init__(self, *, scope: bool = True, size: int = 64, **kwargs: Any) -> None:
+    def __init__(
+        self, *, scope: bool = True, size: int = 64, scope_size=(64, 64), **kwargs: Any
+    ) -> None:
+        self.scope_size = scope_size
         self.params: dict[str, Any] = {"program.source": "scope", "master.fade": 1.0}
         self.organism = FrameMailbox()
         self.scope = FrameMailbox() if scope else None
@@ -71,7 +74,8 @@ class Rig:
                     self.scope_seq += 1
                     if scope == "live":
                         self.shift += 1
-                    self.scope.put(mailbox_frame(pattern(64, 64, self.shift), self.scope_seq))
+                    picture = pattern(*self.scope_size, self.shift)
+                    self.scope.put(mailbox_frame(picture, self.scope_seq))
             frame = self.bus.tick(self.now)
             if frame is not None:
                 made.append(frame)
@@ -320,3 +324,19 @@ def test_sinks_get_frames_from_the_bus_thread_not_the_caller():
     finally:
         bus.stop()
     assert seen and seen[0] == "perform-sink-test"
+
+
+def test_a_wide_scope_picture_is_letterboxed_into_the_mix():
+    rig = Rig(scope_size=(96, 48))  # 2:1 into a square program: bars top and bottom
+    rig.run(3.0)
+    assert rig.bus.latest.source == "scope"
+    y = rig.bus.latest.planes()[0]
+    assert (y[:16] == 16).all() and (y[48:] == 16).all() and y[16:48].mean() > 40
+    rig.params.update({"program.source": "mix", "program.mix": 0.5})
+    mixed = rig.run(0.5)[-1]
+    assert mixed.source == "mix" and (mixed.width, mixed.height) == (64, 64)
+    org = rig.stills[rig.org_seq % len(rig.stills)]
+    # In the bars the organism shows at half weight over black.
+    bar = mixed.planes()[0][:16].astype(int)
+    want = 16 + (org[:16].astype(int) - 16) / 2
+    assert numpy.abs(bar - want).max() <= 1
