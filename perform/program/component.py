@@ -14,7 +14,6 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-from perform.errors import StreamError
 from perform.events import PROGRAM_STATE
 from perform.program.bus import ProgramBus
 from perform.program.record import RecordSink
@@ -32,10 +31,13 @@ log = logging.getLogger(__name__)
 class ProgramComponent:
     name = "program"
 
-    def __init__(self, *, outputs: list[str] | None = None, record: str | None = None) -> None:
+    def __init__(
+        self, *, outputs: list[str] | None = None, record: str | None = None, fps: int = 30
+    ) -> None:
         self.outputs = list(outputs or [])
         """Sink kinds from ``--output`` (added to ``[output] sinks``)."""
-        self.record = record
+        self.recorder = RecordSink(record, fps=fps) if record else None
+        """``--record``: built here, so that a bad path stops the run before it starts."""
         self.bus: ProgramBus | None = None
         self.sinks: list[ProgramSink] = []
         self.state: ProgramState | None = None
@@ -63,11 +65,8 @@ class ProgramComponent:
         kinds = list(dict.fromkeys([*config.output.sinks, *self.outputs]))
         for kind in kinds:
             self.sinks.append(build_sink(kind, config.output))
-        if self.record:
-            try:
-                self.sinks.append(RecordSink(self.record, fps=config.stream.fps))
-            except StreamError as exc:
-                session.notify(exc.message, title="Recording", severity="error")
+        if self.recorder is not None:
+            self.sinks.append(self.recorder)
         for sink in self.sinks:
             self.bus.add_sink(sink)
         self.bus.tick(self.bus.clock())  # the first picture now: a monitor opened next shows it
@@ -123,4 +122,6 @@ class ProgramComponent:
 
 def program_factory(session: Session, options: RunOptions) -> ProgramComponent:
     """Every session has a program (the TUI monitor shows it even with no sink)."""
-    return ProgramComponent(outputs=list(options.outputs), record=options.record)
+    return ProgramComponent(
+        outputs=list(options.outputs), record=options.record, fps=session.config.stream.fps
+    )

@@ -153,3 +153,13 @@ async def test_a_sink_that_cannot_run_is_a_notice_and_the_show_goes_on():
         assert sum(n.title == "Output ndi" for n in notices) == 1  # said once, not per frame
     finally:
         await session.stop()
+
+
+def test_a_recording_into_a_missing_folder_is_refused_before_the_show(tmp_path: Path):
+    import pytest
+
+    from perform.errors import StreamError
+
+    target = tmp_path / "nowhere" / "take.mp4"
+    with pytest.raises(StreamError, match=r"--record .*take.mp4: folder .*nowhere does not exist"):
+        build_session(small_config(), RunOptions(record=str(target)), backend=numpy_backend())
