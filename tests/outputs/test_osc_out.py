@@ -43,15 +43,15 @@ async def test_everything_once_at_start_then_only_changes(wired):
     make, receiver = wired
     feedback, session = await make()
     await eventually(lambda: receiver.last("/vj/engine/speed") == 1.0)
+    store = session.store
+    everything = sum(len(param_values(store, n, "both")) for n in store.names())
+    await eventually(lambda: len(receiver.messages) >= everything)  # the whole first burst
     assert receiver.last("/vj/norm/engine/speed") == 0.25
     assert receiver.last("/vj/engine/preset") == "medusa"  # strings on their own address
     medusa = session.store.spec("engine.preset").normalized("medusa")
     assert receiver.last("/vj/norm/engine/preset") == pytest.approx(medusa)
     assert receiver.last("/vj/prompt/a") == ""
     assert values(receiver, "/vj/engine/reseed") == []  # triggers are events, not state
-    store = session.store
-    everything = sum(len(param_values(store, n, "both")) for n in store.names())
-    await eventually(lambda: len(receiver.messages) >= everything)  # the whole first burst
     receiver.messages.clear()
     session.store.apply("engine.speed", 1.0, "midi")  # same value: nothing to send
     session.store.apply("color.hue", 0.5, "midi")

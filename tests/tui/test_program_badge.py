@@ -19,6 +19,9 @@ async def test_the_badge_says_failover_when_scope_stalls_and_black_on_blackout(
     show = tmp_path / "show.toml"
     show.write_text(SHOW, encoding="utf-8")
     config = stream_config(scope_double.url)
+    # Above the jitter of a busy test machine (see tests/program/test_failover_scope.py).
+    output = config.output.model_copy(update={"stall_ms": 1000})
+    config = config.model_copy(update={"output": output})
     session = build_session(config, RunOptions(setlist=show))
     app = PerformApp(session, live=True)
     async with app.run_test(size=(150, 42)) as pilot:
