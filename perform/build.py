@@ -14,6 +14,7 @@ from pathlib import Path
 from engines import Backend
 from perform.config import AppConfig
 from perform.inputs.factories import FACTORIES as CONTROL_FACTORIES
+from perform.program.component import program_factory
 from perform.session import Component, Session
 from perform.setlist import Setlist
 from perform.stream import scope_link_factory
@@ -34,7 +35,9 @@ class RunOptions:
     no_scope: bool = False
     """``--no-scope``: run without connecting to Scope."""
     record: str | None = None
-    """``--record PATH``: write Scope's output to an MP4 file."""
+    """``--record PATH``: write the program (what the audience sees) to an MP4 file."""
+    outputs: list[str] = field(default_factory=list)
+    """``--output KIND`` (repeatable): program sinks on top of ``[output] sinks``."""
     mappings: list[str] = field(default_factory=list)
     """``--mapping FILE`` (repeatable): mapping files loaded on top of ``[midi] mappings``."""
     osc_out: list[str] = field(default_factory=list)
@@ -62,12 +65,14 @@ def _setlist(session: Session, options: RunOptions) -> Component | None:
 
 
 #: Factories in start order: inputs first; the setlist runner needs the tempo clock and
-#: asks the Scope link (already listening) for its pipeline when it starts.
+#: asks the Scope link (already listening) for its pipeline when it starts; the program
+#: bus reads the link's returned video and asks the show why the picture is black.
 COMPONENT_FACTORIES: list[ComponentFactory] = [
     *CONTROL_FACTORIES,  # live control: mapping hub, MIDI in, OSC in, LEDs, OSC out
     _tempo,
     scope_link_factory,
     _setlist,
+    program_factory,
 ]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pydantic
 from pydantic import Field
@@ -256,6 +256,49 @@ class PathsConfig(Strict):
         return value
 
 
+SinkKind = Literal["window", "ndi", "syphon", "spout", "vcam"]
+SINK_KINDS: tuple[str, ...] = get_args(SinkKind)
+"""The program sinks ``[output] sinks`` and ``--output`` may name."""
+
+
+class WindowConfig(Strict):
+    display: int = Field(0, ge=0, le=16)
+    """Which display the stage window opens on (0 = the first)."""
+    fullscreen: bool = True
+    vsync: bool = True
+
+
+class OutputConfig(Strict):
+    """The program: what the audience sees (the bus, its failover and its sinks)."""
+
+    stall_ms: int = Field(400, ge=50, le=10_000)
+    """Scope's video counts as stalled (no new frame) or frozen (the same picture) after
+    this long; the program then crossfades to the live organism."""
+    width: int = Field(0, ge=0, le=7680)
+    """Program width in pixels (0 = the stream's width; the stage window scales on the GPU)."""
+    height: int = Field(0, ge=0, le=4320)
+    """Program height in pixels (0 = the stream's height)."""
+    sinks: list[SinkKind] = Field(default_factory=list)
+    """Where the program goes besides the TUI monitor (``--output KIND`` adds to these)."""
+    window: WindowConfig = WindowConfig()
+    name: str = Field("perform", min_length=1, max_length=64)
+    """The name other software sees (NDI source, Syphon/Spout sender, camera label)."""
+    organism_stream: bool = False
+    """Also send the raw organism as a second named stream (TouchDesigner composites both)."""
+    organism_name: str = Field("perform organism", min_length=1, max_length=64)
+
+    @pydantic.field_validator("width", "height")
+    @classmethod
+    def _even(cls, value: int) -> int:
+        if value % 2:
+            raise ValueError(f"must be even (I420 pictures); try {value + 1}")
+        return value
+
+    def size(self, stream: StreamConfig) -> tuple[int, int]:
+        """(width, height) of the program: ``width``/``height``, 0 taken from the stream."""
+        return (self.width or stream.width, self.height or stream.height)
+
+
 class AppConfig(Strict):
     scope: ScopeConfig = ScopeConfig()
     stream: StreamConfig = StreamConfig()
@@ -264,6 +307,7 @@ class AppConfig(Strict):
     tempo: TempoConfig = TempoConfig()
     midi: MidiConfig = MidiConfig()
     paths: PathsConfig = PathsConfig()
+    output: OutputConfig = OutputConfig()
 
     _source: Path | None = pydantic.PrivateAttr(default=None)
 

@@ -69,6 +69,8 @@ DEVICE_STATE = "device.state"
 """payload: DeviceState (MIDI input/output -> UI, feedback)."""
 SCOPE_STATUS = "scope.status"
 """payload: ScopeStatus (Scope link -> UI, headless)."""
+PROGRAM_STATE = "program.state"
+"""payload: perform.program.state.ProgramState (program bus thread -> UI, OSC, headless)."""
 SCOPE_LOAD = "scope.load"
 """payload: PipelineRequest (setlist -> Scope link): load this pipeline before streaming."""
 

@@ -9,7 +9,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from perform.events import NOTICE, SHOW_STATE, Notice, ShowState
+from perform.events import NOTICE, PROGRAM_STATE, SHOW_STATE, Notice, ShowState
+from perform.program.state import ProgramState
 from perform.render.host import EngineStats
 from perform.session import Session
 
@@ -30,6 +31,17 @@ def format_show(state: ShowState, now: float) -> str | None:
     if state.hold_remaining is not None:
         return line + f"; next: {state.next_scene} in {state.hold_remaining:.1f} s"
     return line + f"; next: {state.next_scene} on GO"
+
+
+def format_program(state: ProgramState) -> str:
+    """``program: ON AIR scope`` / ``program: FAILOVER organism (Scope stalled)`` ..."""
+    line = f"program: {state.badge()}"
+    if state.size != (0, 0):
+        line += f" [{state.size[0]}x{state.size[1]}]"
+    down = [f"{s.kind} {s.state}" for s in state.sinks if s.state not in ("on", "starting")]
+    if down:
+        line += "; outputs: " + ", ".join(down)
+    return line
 
 
 def format_stats(stats: EngineStats) -> str:
@@ -83,7 +95,17 @@ async def run_headless(
         if state.phase == "done":
             stop.set()
 
+    last_program = ""
+
+    def on_program(state: ProgramState) -> None:
+        nonlocal last_program
+        line = format_program(state)
+        if line != last_program:  # on air, failover, black...: printed when it changes
+            last_program = line
+            out(line)
+
     session.events.subscribe("engine.stats", on_stats)
+    session.events.subscribe(PROGRAM_STATE, on_program)
     session.events.subscribe(NOTICE, on_notice)
     session.events.subscribe(SHOW_STATE, on_show)
     out(

@@ -41,6 +41,20 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             smoothing=0.05,
             doc="Output level: 0 is black (blackout, panic fade).",
         ),
+        ParamSpec(
+            "program.source",
+            "enum",
+            default="scope",
+            choices=("organism", "scope", "mix"),
+            doc="What the audience sees: the organism, Scope, or both crossfaded by program.mix.",
+        ),
+        ParamSpec(
+            "program.mix",
+            min=0.0,
+            max=1.0,
+            default=1.0,
+            doc="With program.source = mix: organism (0) to Scope (1).",
+        ),
         ParamSpec("prompt.a", "text", default="", doc="Prompt set A (sent to Scope)."),
         ParamSpec(
             "prompt.b", "text", default="", doc="Prompt set B (crossfaded with A by prompt.mix)."

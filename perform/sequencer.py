@@ -130,6 +130,11 @@ class Sequencer:
         frozen = self.store.get("engine.freeze") == "on"
         self.store.apply("engine.freeze", "off" if frozen else "on", SOURCE)
 
+    @property
+    def blacked_out(self) -> bool:
+        """The blackout toggle is on (the program says BLACK (blackout))."""
+        return self._blackout_level is not None
+
     def blackout(self, now: float) -> None:
         """Toggle: cut to black, then back to the level it had."""
         if self._blackout_level is None:

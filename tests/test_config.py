@@ -80,3 +80,31 @@ def test_search_order_and_relative_paths(tmp_path, monkeypatch):
     other = write(tmp_path, "[stream]\nfps = 24\n", "other.toml")
     monkeypatch.setenv("PERFORM_CONFIG", str(other))
     assert load_config().stream.fps == 24
+
+
+def test_output_section_defaults_and_errors(tmp_path):
+    output = AppConfig().output
+    assert (output.stall_ms, output.width, output.height, output.sinks) == (400, 0, 0, [])
+    assert output.window.fullscreen and output.window.vsync and output.window.display == 0
+    assert (output.name, output.organism_stream, output.organism_name) == (
+        "perform",
+        False,
+        "perform organism",
+    )
+    assert output.size(AppConfig().stream) == (512, 512)
+    path = tmp_path / "perform.toml"
+    path.write_text('[output]\nsinks = ["window", "ndi"]\nwidth = 1920\nheight = 1080\n')
+    loaded = load_config(path)
+    assert loaded.output.sinks == ["window", "ndi"]
+    assert loaded.output.size(loaded.stream) == (1920, 1080)
+    path.write_text('[output]\nsinks = ["projector"]\n')
+    with pytest.raises(
+        ConfigError, match=r"perform.toml:2: output.sinks\[0\]: .*'window'.*got 'projector'"
+    ):
+        load_config(path)
+    path.write_text("[output]\nwidth = 1921\n")
+    with pytest.raises(ConfigError, match=r"output.width: must be even .*try 1922"):
+        load_config(path)
+    path.write_text("[output.window]\nfulscreen = false\n")
+    with pytest.raises(ConfigError, match=r"did you mean 'fullscreen'"):
+        load_config(path)

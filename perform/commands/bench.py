@@ -16,6 +16,7 @@ SUITES = (
     "setlist",
     "stream",
     "tui",
+    "output",
     "soak",
     "gpu",
     "window",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perform.config import AppConfig, load_config
+from perform.config import SINK_KINDS, AppConfig, load_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +28,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scope", metavar="URL", help="stream to this Scope server (overrides [scope] url)"
     )
     parser.add_argument("--no-scope", action="store_true", help="do not connect to Scope")
-    parser.add_argument("--record", metavar="PATH", help="record Scope's output to an MP4 file")
+    parser.add_argument(
+        "--record", metavar="PATH", help="record the program (what the audience sees) to an MP4"
+    )
+    parser.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        choices=SINK_KINDS,
+        metavar="KIND",
+        help=f"send the program to {', '.join(SINK_KINDS)}; repeatable, adds to [output] sinks",
+    )
     parser.add_argument(
         "--mapping",
         action="append",
@@ -110,6 +120,7 @@ def run_options(
         record=record,
         mappings=list(getattr(args, "mapping", None) or []),
         osc_out=list(getattr(args, "osc_out", None) or []),
+        outputs=list(getattr(args, "output", None) or []),
     )
 
 

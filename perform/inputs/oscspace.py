@@ -51,6 +51,15 @@ STATE: tuple[tuple[str, str, str], ...] = (
     ("/vj/tempo/phase", "f", "Position within the beat, 0..1."),
     ("/vj/tempo/playing", "f", "1 while the clock runs, 0 when stopped."),
     ("/vj/tempo/source", "s", "internal, tap, midi or link."),
+    ("/vj/program/on_air", "s", "What the audience sees: organism, scope, mix or black."),
+    ("/vj/program/state", "s", "live, failover, frozen or black."),
+    ("/vj/program/black", "s", "Why the program is black: fade, blackout, panic, scene ('')."),
+    ("/vj/program/failover", "f", "1 while the organism stands in for a failed Scope video."),
+    (
+        "/vj/program/scope",
+        "s",
+        "Scope's video: off, waiting, ok, steadying, stalled, frozen, down.",
+    ),
 )
 
 Kind = Literal["param", "norm", "action", "state"]

@@ -4,8 +4,9 @@ What TouchDesigner's OSC In CHOP wants (controllers.md section c): one float per
 address, so each value is one clean channel; strings (enum choices, prompts, scene
 names) on their own addresses for an OSC In DAT. Addresses are the same as the input
 ones (``/vj/engine/speed`` native, ``/vj/norm/engine/speed`` 0..1), plus the read-only
-``/vj/scene/...`` and ``/vj/tempo/...`` state. Only changed values are sent, at most
-``[osc] feedback_hz`` times a second; everything is sent once at start.
+``/vj/scene/...``, ``/vj/tempo/...`` and ``/vj/program/...`` state (what is on air). Only
+changed values are sent, at most ``[osc] feedback_hz`` times a second; everything is sent
+once at start.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from perform.config import OscConfig
-from perform.events import SHOW_STATE, TEMPO_STATE, ShowState, TempoState
+from perform.events import PROGRAM_STATE, SHOW_STATE, TEMPO_STATE, ShowState, TempoState
 from perform.inputs.oscspace import param_address
 from perform.params import ChangeSet, ParamStore
+from perform.program.state import ProgramState
 
 if TYPE_CHECKING:
     from perform.session import Session
@@ -79,6 +81,18 @@ def tempo_values(state: TempoState) -> dict[str, Any]:
     }
 
 
+def program_values(state: ProgramState) -> dict[str, Any]:
+    """The program's state (``/vj/program/source`` is the parameter: what was asked for;
+    ``/vj/program/on_air`` is what the audience sees)."""
+    return {
+        "/vj/program/on_air": state.source,
+        "/vj/program/state": state.state,
+        "/vj/program/black": state.black,
+        "/vj/program/failover": 1.0 if state.failover else 0.0,
+        "/vj/program/scope": state.health,
+    }
+
+
 def datagram(address: str, value: Any) -> bytes:
     builder = OscMessageBuilder(address)
     if isinstance(value, str):
@@ -123,6 +137,7 @@ class OscFeedback:
             self.store.subscribe(self._on_changes),
             session.events.subscribe(SHOW_STATE, lambda s: self.queue(show_values(s))),
             session.events.subscribe(TEMPO_STATE, lambda s: self.queue(tempo_values(s))),
+            session.events.subscribe(PROGRAM_STATE, lambda s: self.queue(program_values(s))),
         ]
         self.resend_all()
 

@@ -52,13 +52,32 @@ class ProgramFrame:
         """``(height, width, 3)`` uint8 RGB (BT.601 limited range, chroma upsampled by
         repetition): for sinks that take RGB, and for tests comparing pictures."""
         y, u, v = self.planes()
-        yf = (y.astype(numpy.float32) - 16.0) * (255.0 / 219.0)
-        uf = (u.astype(numpy.float32) - 128.0) * (255.0 / 224.0)
-        vf = (v.astype(numpy.float32) - 128.0) * (255.0 / 224.0)
-        uf = uf.repeat(2, axis=0).repeat(2, axis=1)
-        vf = vf.repeat(2, axis=0).repeat(2, axis=1)
-        r = yf + 1.402 * vf
-        g = yf - 0.344136 * uf - 0.714136 * vf
-        b = yf + 1.772 * uf
-        rgb = numpy.stack([r, g, b], axis=-1)
-        return numpy.clip(rgb + 0.5, 0, 255).astype(numpy.uint8)
+        u = u.repeat(2, axis=0).repeat(2, axis=1)
+        v = v.repeat(2, axis=0).repeat(2, axis=1)
+        return yuv_to_rgb(y, u, v)
+
+    def thumbnail(self, max_width: int = 320) -> numpy.ndarray:
+        """A small RGB picture (at most ``max_width`` wide, by plain decimation) for
+        previews: converting only what a terminal or a meter can show costs ~1% of a
+        full-size conversion."""
+        step = self.width // max_width
+        if step < 2:
+            return self.to_rgb()
+        step -= step % 2
+        y, u, v = self.planes()
+        ys = y[::step, ::step]
+        us, vs = u[:: step // 2, :: step // 2], v[:: step // 2, :: step // 2]
+        h, w = min(ys.shape[0], us.shape[0]), min(ys.shape[1], us.shape[1])
+        return yuv_to_rgb(ys[:h, :w], us[:h, :w], vs[:h, :w])
+
+
+def yuv_to_rgb(y: numpy.ndarray, u: numpy.ndarray, v: numpy.ndarray) -> numpy.ndarray:
+    """BT.601 limited range Y, U, V planes of one shape -> ``(h, w, 3)`` uint8 RGB."""
+    yf = (y.astype(numpy.float32) - 16.0) * (255.0 / 219.0)
+    uf = (u.astype(numpy.float32) - 128.0) * (255.0 / 224.0)
+    vf = (v.astype(numpy.float32) - 128.0) * (255.0 / 224.0)
+    r = yf + 1.402 * vf
+    g = yf - 0.344136 * uf - 0.714136 * vf
+    b = yf + 1.772 * uf
+    rgb = numpy.stack([r, g, b], axis=-1)
+    return numpy.clip(rgb + 0.5, 0, 255).astype(numpy.uint8)

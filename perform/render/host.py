@@ -13,8 +13,9 @@ both from the renderer), and reports its statistics to the event loop with
   thread (:mod:`perform.render.switch`) while the current one keeps running, then
   crossfades the two over ``engine.crossfade`` seconds. Until the first organism is
   ready the host posts black frames.
-* ``master.fade`` scales the palette tables (0 is black); ``engine.freeze`` holds the
-  simulation while frames keep flowing.
+* ``master.fade`` is *not* applied here: the organism is rendered at full level for Scope
+  and the program bus fades the audience's picture (:mod:`perform.program.bus`);
+  ``engine.freeze`` holds the simulation while frames keep flowing.
 
 If the simulation falls behind, simulated time dilates (at most ``max_catchup`` steps
 between two frames) instead of spiralling; an exception in a step is counted, logged and
@@ -335,6 +336,9 @@ class EngineHost:
                 snap = self._snapshot()
                 self._manage(snap, now)
                 params = self._params = self.slew.update(snap, dt)
+                # master.fade belongs to the program bus: Scope gets the organism at full
+                # level (ready when the light comes back), and nothing is faded twice.
+                params["master.fade"] = 1.0
                 version = snap.version
                 if snap.get("engine.freeze") != "on" and self.current is not None:
                     acc += dt * self.steps_per_second * float(params.get("engine.speed", 1.0))

@@ -26,4 +26,4 @@ def scope_link_factory(session: Session, options: RunOptions) -> Component | Non
 
         # The show's pipeline from the start: Scope loads it once, not the config's first.
         requested = pipeline_request(options.show)
-    return ScopeLink(session.config, url=options.scope, record=options.record, requested=requested)
+    return ScopeLink(session.config, url=options.scope, requested=requested)

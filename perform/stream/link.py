@@ -18,7 +18,6 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiortc.mediastreams import MediaStreamTrack
@@ -44,7 +43,6 @@ from perform.stream.output import OutputReceiver
 from perform.stream.pacing import Pacer
 from perform.stream.peer import ScopePeer
 from perform.stream.pump import Pump
-from perform.stream.recorder import Recorder
 from perform.stream.scope_api import Health, ScopeAPI, ScopeOffline
 from perform.stream.status import StatusBoard
 from perform.stream.track import OrganismTrack, track_for
@@ -88,7 +86,6 @@ class ScopeLink:
         config: AppConfig,
         *,
         url: str | None = None,
-        record: str | Path | None = None,
         requested: PipelineRequest | None = None,
     ) -> None:
         self.config = config
@@ -99,7 +96,6 @@ class ScopeLink:
         self.assets = AssetUploader(self.api)
         self._vace_refusal: str | None = None
         self._uploads: set[asyncio.Task[None]] = set()
-        self.recorder = Recorder(record, fps=config.stream.fps) if record else None
         self.receiver = OutputReceiver(input_width=config.stream.width)
         self.output = self.receiver.mailbox
         """Scope's returned frames, for the TUI preview (a FrameMailbox)."""
@@ -150,9 +146,6 @@ class ScopeLink:
             *bind_actions(self, store),
         ]
         self.receiver.hold(store.get("scope.paused") == "on")
-        if self.recorder is not None:
-            self.recorder.start()
-            self.receiver.sinks.append(self.recorder)
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._supervise(), name="scope-link"),
@@ -169,25 +162,9 @@ class ScopeLink:
         await asyncio.gather(*self._tasks, *self._uploads, return_exceptions=True)
         await self._close_stream(self.peer, goodbye=True)
         self.peer = None
-        if self.recorder is not None:
-            await asyncio.get_running_loop().run_in_executor(None, self.recorder.stop)
-            self._nothing_recorded(self.recorder)
         self.receiver.close()
         await self.api.close()
         self.board.state("offline", "stopped")
-
-    def _nothing_recorded(self, recorder: Recorder) -> None:
-        """``--record`` that got no frame says so and why, instead of leaving no file."""
-        if recorder.frames or recorder.error:
-            return
-        status = self.board.status
-        why = f"{status.state}: {status.message}" if status.message else status.state
-        self.board.notice(
-            "warning",
-            "Nothing recorded",
-            f"--record {recorder.path}: nothing was recorded and no file was written; "
-            f"Scope sent no video (Scope {why})",
-        )
 
     # --- supervisor -----------------------------------------------------------------------
     async def _supervise(self) -> None:
@@ -577,6 +554,11 @@ class ScopeLink:
         self._wake.set()
 
     # --- status ---------------------------------------------------------------------------
+    def link_up(self) -> bool:
+        """A stream to Scope is open (read from the program bus thread: a flag, no locks)."""
+        peer = self.peer
+        return peer is not None and not peer.ended.is_set()
+
     @property
     def status(self) -> ScopeStatus:
         return self.board.status
@@ -599,10 +581,6 @@ class ScopeLink:
                 log.exception("Scope status refresh failed")
 
     async def _refresh(self) -> None:
-        recorder = self.recorder
-        if recorder is not None and recorder.error:
-            message = f"recording to {recorder.path} stopped ({recorder.error}); the show goes on."
-            self.board.notice("error", "Recording stopped", message, key="record")
         fps_out = self.receiver.fps
         if self.planner is not None and self.pipeline is not None and fps_out > 1.0:
             chunk = loading.frames_per_chunk(self.config, self.pipeline.pipeline_ids) / fps_out

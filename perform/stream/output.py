@@ -2,8 +2,10 @@
 
 The remote track must be read all the time (a blocked ``recv()`` backs frames up inside
 aiortc). Each frame is converted to RGB on a worker thread and put in :attr:`mailbox`, a
-``FrameMailbox`` the TUI preview reads like the engine's. The receiver outlives streams: a
-reconnect feeds the same mailbox, so the preview keeps the last picture through a gap.
+``FrameMailbox`` the TUI preview reads like the engine's, together with the decoder's own
+I420 planes (``Frame.yuv420p``) that the program bus composes without converting anything.
+The receiver outlives streams: a reconnect feeds the same mailbox, so the preview keeps
+the last picture through a gap (the program bus notices the gap and fails over).
 
 A pause (``scope.paused``) is a :meth:`OutputReceiver.hold` here, not a message to Scope:
 Scope 0.2.3+ answers ``paused`` by re-sending its last frame with an older timestamp, its
@@ -124,8 +126,11 @@ class OutputReceiver:
         if self.held and self._shown is not None:
             video = self._shown  # the frozen picture goes on to the recording
         else:
+            yuv = None
+            if video.width % 2 == 0 and video.height % 2 == 0:
+                yuv = video.to_ndarray(format="yuv420p")  # the decoder's planes: a copy
             self._seq += 1
-            self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0))
+            self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0, yuv))
             self._shown = video
         if self.sent_at is not None and self.input_width:
             seq = stamp.read_rgb(rgb, rgb.shape[1] / self.input_width)

@@ -1,9 +1,11 @@
-"""``--record out.mp4``: Scope's output written to a file with PyAV, off the loop.
+"""``--record out.mp4``: the program written to a file with PyAV, off the loop.
 
-Frames are handed over from the output worker into a small queue and encoded on the
+The program bus feeds it through :class:`perform.program.record.RecordSink`. Frames are
+handed over into a small queue and encoded on the
 recorder's own thread (H.264 ``veryfast``, or MPEG-4 when libx264 is missing); a full queue
 drops frames rather than slowing the show. Timestamps follow arrival time (millisecond time
-base), so gaps and variable rate play back as they happened.
+base) — the program's own pts when the caller gives them — so gaps and variable rate
+play back as they happened.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ class Recorder:
         self._thread = threading.Thread(target=self._run, name="perform-record", daemon=True)
         self._thread.start()
 
-    def __call__(self, frame: av.VideoFrame) -> None:
-        """Hand a frame over (any thread); never blocks."""
+    def __call__(self, frame: av.VideoFrame, at: float | None = None) -> None:
+        """Hand a frame over (any thread); never blocks. ``at`` is when it was made
+        (``perf_counter`` seconds; now if not given)."""
         try:
-            self._queue.put_nowait((frame, time.perf_counter()))
+            self._queue.put_nowait((frame, time.perf_counter() if at is None else at))
         except queue.Full:
             self.dropped += 1
 

@@ -19,6 +19,7 @@ from perform.events import (
     DEVICE_STATE,
     ENGINE_STATS,
     NOTICE,
+    PROGRAM_STATE,
     SCOPE_STATUS,
     SHOW_STATE,
     TEMPO_STATE,
@@ -30,6 +31,7 @@ from perform.events import (
     TempoState,
 )
 from perform.params import ChangeSet
+from perform.program.state import ProgramState
 from perform.render.host import EngineStats
 from perform.session import Session
 from perform.tui.messages import Changed, Kind, NoticePosted
@@ -47,6 +49,7 @@ class Bridge:
         self.show: ShowState | None = None
         self.tempo: TempoState | None = None
         self.scope: ScopeStatus | None = None
+        self.program: ProgramState | None = None
         self.monitor: deque[InputMessage] = deque(maxlen=MONITOR_SIZE)
         self.monitor_total = 0
         self.devices: dict[tuple[str, str], DeviceState] = {}
@@ -59,6 +62,7 @@ class Bridge:
             bus.subscribe(SHOW_STATE, lambda s: self._set("show", s)),
             bus.subscribe(TEMPO_STATE, lambda s: self._set("tempo", s)),
             bus.subscribe(SCOPE_STATUS, lambda s: self._set("scope", s)),
+            bus.subscribe(PROGRAM_STATE, self._on_program),
             bus.subscribe(CONTROL_MESSAGE, self._on_message),
             bus.subscribe(DEVICE_STATE, self._on_device),
             bus.subscribe(NOTICE, self._on_notice),
@@ -74,6 +78,12 @@ class Bridge:
     def delivered(self, kind: str) -> None:
         """The app took a Changed(kind): the next change of that kind posts again."""
         self._posted.discard(kind)  # type: ignore[arg-type]
+
+    def _on_program(self, state: ProgramState) -> None:
+        changed = not state.same_as(self.program)
+        self.program = state
+        if changed:  # the twice-a-second repeats redraw nothing
+            self._post("program")
 
     def _set(self, attribute: str, value: Any) -> None:
         setattr(self, attribute, value)

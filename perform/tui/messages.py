@@ -17,7 +17,9 @@ from textual.message import Message
 
 from perform.events import Notice
 
-Kind = Literal["params", "stats", "show", "tempo", "monitor", "devices", "scope", "specs"]
+Kind = Literal[
+    "params", "stats", "show", "tempo", "monitor", "devices", "scope", "specs", "program"
+]
 
 
 class Changed(Message, bubble=False):

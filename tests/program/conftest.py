@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from perform.program.window.xvfb import Xvfb, XvfbUnavailable, private_xvfb
+from tests.scope_double.fixture import scope_double  # noqa: F401  (pytest fixture)
 
 
 def require_display(reason: str) -> None:

@@ -61,6 +61,11 @@ class OutputTrack(MediaStreamTrack):
                 raise MediaStreamError("Track stopped")
             if s.silent:
                 await s.never.wait()
+            if s.output_held:  # what the pipeline makes meanwhile is lost, pacing restarts
+                s.output.clear()
+                self._anchor = None
+                await asyncio.sleep(0.01)
+                continue
             if s.paused and self._last is not None:
                 await asyncio.sleep(1 / 30)
                 if s.double.pause_rewinds:
@@ -137,6 +142,9 @@ class DoubleSession:
         self.silent = False
         self.output_failure: str | None = None
         """Why this session's output died (the 0.2.4 pause fault), if it did."""
+        self.output_held = False
+        """Fault drill (program failover): while True the output track sends nothing and
+        what the pipeline makes is lost (a transient stall); frames flow again when False."""
         self.closed = False
         self.worker_started = False
         self.started = time.monotonic()

@@ -236,8 +236,9 @@ async def test_ice_uses_the_server_list_when_asked_and_still_connects_fast(scope
         assert asyncio.get_running_loop().time() - t0 < 30
 
 
-async def test_record_writes_scope_output_to_mp4(scope_double, tmp_path):
+async def test_record_writes_the_program_with_scope_on_it_to_mp4(scope_double, tmp_path):
     from engines import numpy_backend
+    from perform.program.component import ProgramComponent
     from perform.session import Session
     from perform.stream.link import ScopeLink
     from tests.stream.conftest import Running, stream_config
@@ -245,13 +246,18 @@ async def test_record_writes_scope_output_to_mp4(scope_double, tmp_path):
     out = tmp_path / "show.mp4"
     config = stream_config(scope_double.url)
     session = Session(config, backend=numpy_backend())
-    link = ScopeLink(config, record=out)
+    link = ScopeLink(config)
     session.add(link)
+    program = ProgramComponent(record=str(out))  # --record records the program
+    session.add(program)
     run = Running(session, link)
     await session.start()
     try:
         await run.streaming()
-        await wait_until(lambda: link.recorder.frames > 20, "recorded frames")
+        recorder = program.recorder.recorder
+        await wait_until(lambda: program.bus.latest.source == "scope", "Scope on air")
+        frames = recorder.frames
+        await wait_until(lambda: recorder.frames > frames + 20, "recorded frames")
     finally:
         await session.stop()
     with av.open(str(out)) as container:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import av
 import pytest
 
 from engines import get_preset, numpy_backend
@@ -49,7 +50,10 @@ def frozen_frame(width: int, height: int) -> Frame:
     }
     for _ in range(600):
         engine.step(params)
-    return Frame(engine.render(params, width, height), 1, 10.0, time.perf_counter(), 0)
+    rgb = engine.render(params, width, height)
+    yuv = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p").to_ndarray()
+    # Both pictures, as the engine posts them (the program bus composes the I420 one).
+    return Frame(rgb, 1, 10.0, time.perf_counter(), 0, yuv)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The Live screen: the organism and Scope's output, the show, the parameters, the status."""
+"""The Live screen: the program (what the audience sees) with its on-air badge, the organism
+and Scope's output beside it, the show, the parameters, the status."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from perform.tui.widgets.monitor import Monitor
 from perform.tui.widgets.param_table import ParamTable
 from perform.tui.widgets.param_tabs import ParamTabs, lora_info
 from perform.tui.widgets.preview import Preview
+from perform.tui.widgets.program import ProgramBadge
 from perform.tui.widgets.setlist_panel import SetlistPanel
 from perform.tui.widgets.status import (
     StatusBar,
@@ -73,16 +75,28 @@ class LiveScreen(Screen):
         with Horizontal(id="live"):
             with Vertical(id="visuals"):
                 with Horizontal(id="previews"):
-                    yield Preview(self.session.host.mailbox, live=self.live, id="preview")
-                    link = self.session.component("scope")
-                    output = getattr(link, "output", None)
-                    if output is not None:
-                        yield Preview(
-                            output,
-                            live=self.live,
-                            placeholder="Scope output: waiting…",
-                            id="scope-preview",
-                        )
+                    bus = getattr(self.session.component("program"), "bus", None)
+                    if bus is not None:
+                        bus.watch()  # thumbnails from now on (the newest frame at once)
+                        with Vertical(id="program-box"):
+                            yield ProgramBadge(id="program-badge")
+                            yield Preview(
+                                bus.monitor,
+                                live=self.live,
+                                placeholder="program: waiting for the first picture…",
+                                id="program-preview",
+                            )
+                    with Vertical(id="sources"):
+                        yield Preview(self.session.host.mailbox, live=self.live, id="preview")
+                        link = self.session.component("scope")
+                        output = getattr(link, "output", None)
+                        if output is not None:
+                            yield Preview(
+                                output,
+                                live=self.live,
+                                placeholder="Scope output: waiting…",
+                                id="scope-preview",
+                            )
                 yield Static(TEXT_ONLY_NOTE, id="mode-note")
                 yield SetlistPanel(id="show")
                 yield Monitor(id="monitor")
@@ -91,6 +105,9 @@ class LiveScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        bus = getattr(self.session.component("program"), "bus", None)
+        if bus is not None:
+            self.query_one(ProgramBadge).show(bus.state)
         self.query_one(ParamTabs).current_table.focus()
         for kind in ("show", "tempo", "monitor"):
             self._refresh(kind)
@@ -131,6 +148,9 @@ class LiveScreen(Screen):
             self.query_one(SetlistPanel).beat(bridge.tempo)
         elif kind == "monitor":
             self.query_one(Monitor).show(bridge.monitor, bridge.monitor_total)
+        elif kind == "program":
+            for badge in self.query(ProgramBadge):
+                badge.show(bridge.program)
         else:
             self.update_status()
 
