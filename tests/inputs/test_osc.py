@@ -64,9 +64,10 @@ async def osc_session(tmp_path):
 
 
 async def settle(server, packets: int, timeout: float = 10.0) -> None:
-    """Wait until the server has seen ``packets`` datagrams (yielding, not sleeping)."""
+    """Wait until the server has seen ``packets`` datagrams and applied them (the server
+    applies at most once per tick, the latest value per address)."""
     deadline = time.monotonic() + timeout
-    while server.stats["packets"] < packets:
+    while server.stats["packets"] < packets or server.pending:
         if time.monotonic() > deadline:
             raise AssertionError(f"server saw {server.stats['packets']} of {packets} packets")
         await asyncio.sleep(0)
@@ -266,6 +267,7 @@ async def test_only_allowlisted_senders_when_bound_beyond_loopback(osc_session, 
     server.datagram(message("/vj/color/hue", 0.9), ("10.1.2.3", 9000))
     assert session.store.get("color.hue") == pytest.approx(0.9)
     server.datagram(message("/vj/color/hue", 0.75), ("127.0.0.1", 9000))  # loopback always
+    server.flush()  # within one tick: applied at the tick (the latest value wins)
     assert session.store.get("color.hue") == 0.75
 
 
