@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from perform.config import load_config
+from perform.setlist import BPM_MAX, BPM_MIN
+
+
+def bpm_value(text: str) -> float:
+    """``--bpm``: a finite tempo a show can run at (the same range as a show's ``bpm``)."""
+    try:
+        bpm = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a tempo (e.g. --bpm 128)") from None
+    if not math.isfinite(bpm) or not BPM_MIN <= bpm <= BPM_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a tempo a show can run at: give {BPM_MIN:g} to {BPM_MAX:g} bpm"
+        )
+    return bpm
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="validate the show and print its timeline, then exit"
     )
-    parser.add_argument("--bpm", type=float, default=None, help="run the show at this tempo")
+    parser.add_argument(
+        "--bpm", type=bpm_value, default=None, help="run the show at this tempo (20 to 300)"
+    )
     parser.add_argument(
         "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
     )

@@ -29,7 +29,7 @@ import pydantic
 from pydantic import Field
 
 from perform.curves import Curve
-from perform.tomlfile import Strict
+from perform.tomlfile import MAX_ENTRIES, Strict
 
 Encoder = Literal["twos-complement", "binary-offset", "sign-magnitude", "signed-bit-2"]
 Takeover = Literal["jump", "pickup", "value-scaling"]
@@ -214,8 +214,8 @@ class MappingFile(Strict):
     device: DeviceModel | None = None
     controls: dict[str, ControlModel] = Field(default_factory=dict)
     layout: LayoutModel = LayoutModel()
-    led: list[LedRuleModel] = Field(default_factory=list)
-    bind: list[BindModel] = Field(default_factory=list)
+    led: list[LedRuleModel] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    bind: list[BindModel] = Field(default_factory=list, max_length=MAX_ENTRIES)
 
     @pydantic.model_validator(mode="after")
     def _device_or_profile(self) -> MappingFile:
