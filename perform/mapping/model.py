@@ -141,7 +141,10 @@ class BindModel(TargetModel):
 
     @pydantic.model_validator(mode="after")
     def _one_target(self) -> BindModel:  # type: ignore[override]
-        given = [k for k in SOURCE_KEYS if getattr(self, k) not in (None, False)]
+        # ``is``, not ``in (None, False)``: 0 == False, and CC 0 / note 0 are real sources
+        given = [
+            k for k in SOURCE_KEYS if getattr(self, k) is not None and getattr(self, k) is not False
+        ]
         if len(given) != 1:
             raise ValueError(
                 'give exactly one source: control = "name", or cc, cc14, note, nrpn, '

@@ -238,3 +238,36 @@ def test_killed_at_random_moments_while_learning_the_file_is_always_whole(store,
         assert path.read_text().startswith(FILE)
     print("bindings after each kill:", counts)
     assert counts == sorted(counts) and counts[0] >= 2 and counts[-1] < 126
+
+
+@pytest.mark.parametrize(
+    ("source", "key"),
+    [
+        ("cc = 0", ("cc", 0, 0)),
+        ("note = 0", ("note", 0, 0)),
+        ("nrpn = 0", ("nrpn", 0, 0)),
+        ("cc14 = 0", ("cc14", 0, 0)),
+    ],
+)
+def test_number_zero_is_a_real_source(store, tmp_path, source, key):
+    """``cc = 0`` used to be refused as "no source" (0 == False in a membership test)."""
+    path = tmp_path / "zero.toml"
+    path.write_text(
+        f'[device]\nname = "Zero"\nmatch = "testbox"\n\n[[bind]]\n{source}\nparam = "color.hue"\n',
+        encoding="utf-8",
+    )
+    device = load_mapping(path, store)
+    assert [b.key for b in device.bindings] == [key]
+
+
+def test_cc_0_can_be_learned_and_then_drives_its_target(store, tmp_path):
+    bare = '[device]\nname = "Test box"\nmatch = "testbox"\n'
+    hub, path = make_hub(store, tmp_path, text=bare)
+    hub.learner.arm("master.fade")
+    hub.mapper.handle([cc(0, 0)])
+    assert hub.learner.status.state == "saved", hub.learner.status
+    assert "cc = 0" in path.read_text()
+    assert [b.key for b in load_mapping(path, store).bindings] == [("cc", 0, 0)]
+    hub.mapper.handle([cc(0, 127)])  # pick up from the top, then follow
+    hub.mapper.handle([cc(0, 64)])
+    assert store.get("master.fade") == pytest.approx(64 / 127)
