@@ -41,7 +41,7 @@ def test_a_non_finite_hold_is_refused_with_file_line_and_key(tmp_path, value):
     assert dry.returncode == 2 and "Traceback" not in dry.stderr, dry.stderr
 
 
-@pytest.mark.parametrize("bpm", ["nan", "inf", "-5", "0", "fast", "1000"])
+@pytest.mark.parametrize("bpm", ["nan", "inf", "-5", "0", "fast", "1e6"])
 def test_an_impossible_bpm_is_refused_with_a_clear_message(bpm):
     result = run_perform("run", "setlists/demo.toml", "--dry-run", f"--bpm={bpm}", cwd=PROJECT_ROOT)
     assert result.returncode == 2
