@@ -112,7 +112,8 @@ async def test_tempo_follows_midi_clock_and_publishes_beats():
         assert session.store.last_source("tempo.bpm") == "clock"
         session.events.publish(MIDI_CLOCK, MidiClock("stop", base + 4 * 24 * period))
         assert not tempo.clock.playing
-        assert tempo_states[-1].playing is False and tempo_states[-1].source == "midi"
+        # stopped: the tempo is the performer's again (taps, tempo.bpm)
+        assert tempo_states[-1].playing is False and tempo_states[-1].source == "internal"
     finally:
         await session.stop()
 
