@@ -61,6 +61,14 @@ def _setlist(session: Session, options: RunOptions) -> Component | None:
     return SetlistRunner(options.show, autostart=options.headless, bpm=options.bpm)
 
 
+def _safety(session: Session, options: RunOptions) -> Component | None:
+    if options.show is not None:
+        return None  # the setlist runner owns panic, blackout and freeze
+    from perform.safety import SafetyActions
+
+    return SafetyActions()
+
+
 #: Factories in start order: inputs first; the setlist runner needs the tempo clock and
 #: asks the Scope link (already listening) for its pipeline when it starts.
 COMPONENT_FACTORIES: list[ComponentFactory] = [
@@ -68,6 +76,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     _tempo,
     scope_link_factory,
     _setlist,
+    _safety,
 ]
 
 
