@@ -69,6 +69,12 @@ def _safety(session: Session, options: RunOptions) -> Component | None:
     return SafetyActions()
 
 
+def _faults(session: Session, options: RunOptions) -> Component:
+    from perform.faults import FaultWatch
+
+    return FaultWatch()
+
+
 #: Factories in start order: inputs first; the setlist runner needs the tempo clock and
 #: asks the Scope link (already listening) for its pipeline when it starts.
 COMPONENT_FACTORIES: list[ComponentFactory] = [
@@ -77,6 +83,7 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     scope_link_factory,
     _setlist,
     _safety,
+    _faults,
 ]
 
 

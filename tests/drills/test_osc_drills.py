@@ -199,3 +199,34 @@ async def test_four_senders_flooding_do_not_stop_the_organism_and_the_last_value
         assert server.stats["internal_errors"] == 0
     finally:
         await session.stop()
+
+
+async def test_refused_values_are_shown_in_the_status_line_and_logged_once_a_second(caplog):
+    from perform.tui.app import PerformApp
+    from perform.tui.widgets.status import StatusBar
+
+    session = make_session(control_config(osc={"enabled": True}), mappings=["touchdesigner"])
+    caplog.set_level(logging.WARNING)
+    app = PerformApp(session, live=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        server = session.component("osc")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect(("127.0.0.1", server.port))
+        try:
+            for _ in range(50):
+                sock.send(message("/vj/color/palette", (float("nan"), "f")))
+                sock.send(message("/td/energy", ("loud", "s")))
+            await eventually(lambda: server.stats["bad_value"] >= 20, timeout=30)
+            await pilot.pause()
+            status = app.screen.query_one(StatusBar)
+            await eventually(lambda: "OSC refused" in str(status.render()), timeout=30)
+            watch = session.component("faults")
+            await eventually(
+                lambda: any("faults in the last" in r.getMessage() for r in caplog.records),
+                timeout=30,
+            )
+            assert watch.last["osc_refused"] >= 20
+        finally:
+            sock.close()
+    lines = [r for r in caplog.records if r.name == "perform.faults"]
+    assert 1 <= len(lines) <= 10  # one line a second at most, whatever the flood
