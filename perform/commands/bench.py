@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 #: Suite modules under ``perform.bench`` (each issue adds its own).
-SUITES = ("core", "engines", "control", "setlist", "stream", "tui", "soak")
+SUITES = ("core", "engines", "control", "setlist", "stream", "tui", "soak", "drills")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
