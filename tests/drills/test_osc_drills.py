@@ -55,6 +55,9 @@ async def resend_until(sock, dgram: bytes, condition, timeout: float = 60) -> No
     await eventually(sent_and_applied, timeout=timeout, every=0.05)
 
 
+PRESSES = ("/vj/engine/reseed", "/vj/panic")
+
+
 @pytest.fixture
 async def osc(tmp_path):
     session = make_session(control_config(osc={"enabled": True}), mappings=["touchdesigner"])
@@ -92,6 +95,8 @@ async def test_non_finite_values_never_raise_and_the_bundle_still_applies(osc, c
     sent = 0
     for address in TARGETS:
         for bad in NOT_VALUES:
+            if bad[1] == "N" and address in PRESSES:
+                continue  # nil to a trigger or action is a press without argument (documented)
             sock.send(message(address, bad))
             sent += 1
     # A bundle [hue 0.9, palette NaN] still applies the hue.
