@@ -237,7 +237,8 @@ def midi_flood(options: argparse.Namespace) -> list[Result]:
     ]
 
 
-def replugs(options: argparse.Namespace) -> list[Result]:
+def replugs(options: argparse.Namespace, *, own_server: bool = True) -> list[Result]:
+    """``own_server=False``: use the JACK server this process already talks to (tests)."""
     from perform.inputs.jackd import JackUnavailable, private_jack_server
 
     count = 5 if options.quick else 20
@@ -285,7 +286,7 @@ def replugs(options: argparse.Namespace) -> list[Result]:
         }
 
     try:
-        with private_jack_server():
+        with private_jack_server() if own_server else contextlib.nullcontext():
             figures = asyncio.run(main())
     except JackUnavailable as exc:
         return [Result(NAME, case, {}, note=f"skipped: {exc}")]

@@ -27,7 +27,8 @@ def test_the_suite_is_registered_and_other_modules_can_add_drills(tmp_path, monk
 
 
 def test_the_replug_drill_counts_every_replug(jack):
-    (result,) = drills.replugs(argparse.Namespace(quick=True))
-    assert result.metrics["replugs"] == 5
+    # the test session's JACK server (starting a second one is slow on a busy machine)
+    (result,) = drills.replugs(argparse.Namespace(quick=True), own_server=False)
+    assert result.metrics.get("replugs") == 5, result
     assert result.metrics["detected"] == 5, result
     assert not math.isnan(result.metrics["max_detect_s"])
