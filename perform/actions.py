@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perform.errors import ParamError, did_you_mean
+from perform.logs import throttled
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,9 @@ class ActionRegistry:
         handlers = self._handlers.get(name)
         if name not in self._specs or not handlers:
             self.unbound_calls += 1
-            log.warning("action %s is not available (nothing is bound to it)", name)
+            throttled(
+                log, f"action_unbound:{name}", "action %s is not available (nothing is bound)", name
+            )
             return False
         ok = True
         for handler in list(handlers):
@@ -89,7 +92,7 @@ class ActionRegistry:
             except Exception as exc:
                 ok = False
                 self.failures += 1
-                log.exception("action %s failed", name)
+                throttled(log, f"action_failed:{name}", "action %s failed", name, exc_info=True)
                 if self.on_error is not None:
                     self.on_error(name, exc)
         return ok

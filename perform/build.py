@@ -64,6 +64,20 @@ def _setlist(session: Session, options: RunOptions) -> Component | None:
     return SetlistRunner(options.show, autostart=options.headless, bpm=options.bpm)
 
 
+def _safety(session: Session, options: RunOptions) -> Component | None:
+    if options.show is not None:
+        return None  # the setlist runner owns panic, blackout and freeze
+    from perform.safety import SafetyActions
+
+    return SafetyActions()
+
+
+def _faults(session: Session, options: RunOptions) -> Component:
+    from perform.faults import FaultWatch
+
+    return FaultWatch()
+
+
 #: Factories in start order: inputs first; the setlist runner needs the tempo clock and
 #: asks the Scope link (already listening) for its pipeline when it starts; the program
 #: bus reads the link's returned video and asks the show why the picture is black.
@@ -73,6 +87,8 @@ COMPONENT_FACTORIES: list[ComponentFactory] = [
     scope_link_factory,
     _setlist,
     program_factory,
+    _safety,
+    _faults,
 ]
 
 

@@ -31,10 +31,13 @@ from typing import Any, Literal
 from perform import curves
 from perform.actions import ActionRegistry
 from perform.errors import ParamError, did_you_mean
+from perform.logs import throttled
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["continuous", "enum", "trigger", "text"]
+TRIGGER_WORDS = frozenset({"", "0", "1", "on", "off", "true", "false", "yes", "no"})
+"""Words a trigger (and a button-like action) understands besides numbers."""
 SOURCES = frozenset(
     {"midi", "osc", "setlist", "tui", "api", "default", "ramp", "engine", "scope", "clock"}
 )
@@ -63,23 +66,15 @@ class ParamSpec:
         return self.name.split(".", 1)[0]
 
     def coerce(self, value: Any) -> Any:
-        """Convert ``value`` to this parameter's type and range; ParamError if impossible."""
+        """Convert ``value`` to this parameter's type and range; ParamError if impossible.
+
+        Out-of-range numbers are clamped, but a value that is no number at all (NaN,
+        ±Inf, a word, nothing, bytes) is *refused* with a :class:`ParamError` for every
+        kind: a peer sending garbage must never move a parameter (to the bottom of its
+        range, say) nor raise anything else into the writer.
+        """
         if self.kind == "continuous":
-            if isinstance(value, str):
-                try:
-                    value = float(value)
-                except ValueError:
-                    raise ParamError(f"{self.name}: expected a number, got {value!r}") from None
-            if value is None:
-                raise ParamError(f"{self.name}: expected a number, got nothing")
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise ParamError(f"{self.name}: expected a number, got {value!r}") from None
-            if math.isnan(number):
-                raise ParamError(f"{self.name}: NaN is not a value")
-            number = min(self.max, max(self.min, number))
-            return float(round(number)) if self.integer else number
+            return self._number(value)
         if self.kind == "enum":
             if isinstance(value, str):
                 if value in self.choices:
@@ -89,7 +84,7 @@ class ParamSpec:
                     + did_you_mean(value, self.choices)
                 )
             if isinstance(value, int | float) and not isinstance(value, bool) and self.choices:
-                index = int(min(len(self.choices) - 1, max(0, round(float(value)))))
+                index = int(min(len(self.choices) - 1, max(0, round(self._finite(value)))))
                 return self.choices[index]
             raise ParamError(
                 f"{self.name}: expected one of {', '.join(self.choices)}, got {value!r}"
@@ -97,8 +92,37 @@ class ParamSpec:
         if self.kind == "text":
             if value is None:
                 return ""
+            if isinstance(value, bytes):
+                raise ParamError(f"{self.name}: expected text, got bytes")
+            if isinstance(value, float):
+                self._finite(value)
             return str(value)
-        return value  # trigger: the store turns any write into a new pulse
+        # trigger: the store turns any write into a new pulse; garbage is still refused.
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int | float):
+            return self._finite(value)
+        if isinstance(value, str) and value.strip().lower() in TRIGGER_WORDS:
+            return value
+        raise ParamError(f"{self.name}: expected a trigger (a number or on/off), got {value!r}")
+
+    def _number(self, value: Any) -> float:
+        if isinstance(value, bytes) or value is None:
+            raise ParamError(f"{self.name}: expected a number, got {_shown(value)}")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ParamError(f"{self.name}: expected a number, got {value!r}") from None
+        number = min(self.max, max(self.min, self._finite(number)))
+        return float(round(number)) if self.integer else number
+
+    def _finite(self, value: float) -> float:
+        number = float(value)
+        if math.isnan(number):
+            raise ParamError(f"{self.name}: NaN is not a value")
+        if math.isinf(number):
+            raise ParamError(f"{self.name}: {number} is not a value (infinite)")
+        return number
 
     def normalized(self, value: Any) -> float:
         """The value as 0..1 (for faders, LEDs, meters, OSC feedback)."""
@@ -109,14 +133,30 @@ class ParamSpec:
             return self.choices.index(value) / (len(self.choices) - 1)
         return 0.0
 
+    def _number_like(self, x: Any) -> float:
+        if isinstance(x, bytes | str) or x is None:
+            raise ParamError(f"{self.name}: expected a number 0..1, got {_shown(x)}")
+        try:
+            return self._finite(x)
+        except (TypeError, ValueError):
+            raise ParamError(f"{self.name}: expected a number 0..1, got {x!r}") from None
+
     def denormalize(self, x: float) -> Any:
         """The value at 0..1 position ``x`` (inverse of :meth:`normalized`)."""
-        x = min(1.0, max(0.0, float(x)))
+        x = min(1.0, max(0.0, self._number_like(x)))
         if self.kind == "continuous":
             return self.coerce(self.min + x * (self.max - self.min))
         if self.kind == "enum" and self.choices:
             return self.choices[round(x * (len(self.choices) - 1))]
         return self.default
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "nothing (nil)"
+    if isinstance(value, bytes):
+        return f"{len(value)} bytes (a blob)"
+    return repr(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +422,13 @@ class ParamStore:
             except Exception:
                 # A broken listener must never stop the writer (a fader, a cue).
                 self.subscriber_errors += 1
-                log.exception("parameter subscriber %r failed", callback)
+                throttled(
+                    log,
+                    "subscriber_failed",
+                    "parameter subscriber %r failed",
+                    callback,
+                    exc_info=True,
+                )
 
     def _publish(self) -> None:
         self._version += 1

@@ -25,9 +25,11 @@ from perform.curves import Curve
 from perform.errors import ParamError, SetlistError, did_you_mean
 from perform.params import ParamSpec
 from perform.registry import lora_param_name, lora_spec
-from perform.tomlfile import Strict, TomlSource, format_loc, read_toml, validate
+from perform.tomlfile import MAX_ENTRIES, Strict, TomlSource, format_loc, read_toml, validate
 
 Unit = Literal["seconds", "beats", "bars"]
+BPM_MIN, BPM_MAX = 20.0, 300.0
+"""A show's tempo range (the file's ``bpm`` and ``--bpm``)."""
 ContinueMode = Literal["manual", "auto-follow", "auto-continue"]
 Quantize = Literal["none", "beat", "bar"]
 
@@ -210,7 +212,7 @@ class Scene(Strict):
 
 class ShowSection(Strict):
     name: str = Field(min_length=1)
-    bpm: float = Field(120.0, ge=20, le=300)
+    bpm: float = Field(120.0, ge=BPM_MIN, le=BPM_MAX)
     time_signature: str = "4/4"
     run_order: Literal["linear", "loop"] = "linear"
     quantize: Quantize = "none"
@@ -244,7 +246,7 @@ class ShowSection(Strict):
 class SetlistFile(Strict):
     show: ShowSection
     scope: ScopeSection | None = None
-    scenes: list[Scene] = Field(min_length=1)
+    scenes: list[Scene] = Field(min_length=1, max_length=MAX_ENTRIES)
 
 
 @dataclass(frozen=True)

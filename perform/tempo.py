@@ -29,6 +29,10 @@ from perform.params import ChangeSet
 
 log = logging.getLogger(__name__)
 
+MIDI_SILENCE = 1.0
+"""Seconds without a MIDI clock message after which the clock counts as gone (at 20 bpm
+a pulse comes every 0.125 s)."""
+
 
 class TempoComponent:
     name = "tempo"
@@ -44,6 +48,10 @@ class TempoComponent:
         self._beat_handle: asyncio.TimerHandle | None = None
         self._link_task: asyncio.Task[None] | None = None
         self._unsubscribe: list[Any] = []
+        self._last_pulse = float("-inf")
+        self._stopped: bool | None = None
+        """MIDI transport: None before any Start/Stop, True after a Stop."""
+        self._watchdog: asyncio.TimerHandle | None = None
 
     def now(self) -> float:
         return self._loop.time() if self._loop is not None else time.monotonic()
@@ -71,6 +79,9 @@ class TempoComponent:
         self._unsubscribe.clear()
         if self._beat_handle is not None:
             self._beat_handle.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._link_task is not None:
             self._link_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -89,6 +100,7 @@ class TempoComponent:
         bpm = self.taps.tap(now)
         if bpm is not None and self.clock.source in ("internal", "tap"):
             self.clock.set_bpm(bpm, now, "tap")
+            self.clock.resume(now)
             self.clock.align(now, math.floor(self.clock.beat_at(now) + 0.5))
             self._changed()
         return bpm
@@ -97,36 +109,76 @@ class TempoComponent:
         if self.config.source not in ("midi", "auto"):
             return
         at = event.at + self._offset
+        self._last_pulse = self.now()
         if event.kind == "tick":
             self.midi.tick(at)
             if self.midi.count % PPQN == 0:
                 self._follow_midi(at)
         elif event.kind == "start":
+            self._stopped = False
             self.midi.start(at)
-            self.clock.source = "midi"
+            self._take_source()
             self.clock.start(at, 0.0)
             self._changed()
         elif event.kind == "stop":
             self.midi.stop()
             self.clock.stop(at)
+            self._stopped = True
+            self._fall_back("MIDI clock stopped")
             self._changed()
         elif event.kind == "continue":
+            self._stopped = False
             self.midi.resume()
+            self._take_source()
             self.clock.resume(at)
             self._changed()
         elif event.kind == "position" and event.position is not None:
             self.midi.position(event.position)
 
     def _follow_midi(self, at: float) -> None:
+        if self._stopped:
+            return  # many clocks send pulses while stopped: they do not take the tempo back
         bpm = self.midi.bpm()
         beat = self.midi.beat_at(at)
         if bpm is None or beat is None:
             return
-        self.clock.source = "midi"
+        self._take_source()
         self.clock.playing = True
         self.clock.bpm = min(300.0, max(20.0, bpm))
         self.clock.align(at, beat)
         self._changed()
+
+    # --- who owns the tempo ----------------------------------------------------------------
+    def _take_source(self) -> None:
+        self.clock.source = "midi"
+        if self._watchdog is None and self._loop is not None:
+            self._watchdog = self._loop.call_later(MIDI_SILENCE / 4, self._watch)
+
+    def _watch(self) -> None:
+        """While MIDI clock owns the tempo: has it gone silent (unplugged, crashed)?"""
+        self._watchdog = None
+        if self.clock.source != "midi":
+            return
+        if self.now() - self._last_pulse > MIDI_SILENCE:
+            self._fall_back(f"no MIDI clock for {MIDI_SILENCE:g} s")
+            self._changed()
+            return
+        assert self._loop is not None
+        self._watchdog = self._loop.call_later(MIDI_SILENCE / 4, self._watch)
+
+    def _fall_back(self, why: str) -> None:
+        """MIDI clock stopped or vanished: the tempo is the performer's again (taps and
+        ``tempo.bpm`` work); a vanished clock keeps the show's beat going at its last
+        tempo, a stopped one waits stopped until a tap, a Start or a Continue."""
+        if self.clock.source != "midi":
+            return
+        self.clock.source = "internal"
+        log.info("tempo: %s; falling back to the internal clock at %.1f bpm", why, self.clock.bpm)
+        if self.session is not None:
+            self.session.notify(
+                f"{why}: tempo is internal again ({self.clock.bpm:.1f} bpm; tap to set it)",
+                title="Tempo",
+            )
 
     async def _follow_link(self) -> None:
         try:
@@ -155,6 +207,7 @@ class TempoComponent:
             return
         if self.clock.source in ("internal", "tap"):
             self.clock.set_bpm(float(change.value), self.now(), "internal")
+            self.clock.resume(self.now())
             self._changed(write=False)
 
     # --- outputs -------------------------------------------------------------------------

@@ -110,11 +110,31 @@ def _in_arrays(path: Loc, array_counts: dict[Loc, int]) -> Loc:
     return out
 
 
+MAX_FILE_BYTES = 1 << 20
+"""Config, mapping and show files are a few kB: a bigger one is refused before parsing
+(a 50 MB mapping once ran 5 minutes at 3.2 GB in the parser and validator)."""
+MAX_ENTRIES = 2000
+"""Scenes in a show, bindings or LED rules in a mapping: more is a mistake or an attack."""
+
+
+def check_size(path: Path, size: int, error: type[PerformError] = PerformError) -> None:
+    """Refuse a file bigger than :data:`MAX_FILE_BYTES` with a clear message."""
+    if size > MAX_FILE_BYTES:
+        raise error(
+            f"{path}: {size / 1e6:.1f} MB is too big for a show, mapping or config file "
+            f"(the limit is {MAX_FILE_BYTES // 1024} kB); is it the right file?"
+        )
+
+
 def read_toml(path: str | Path, error: type[PerformError] = PerformError) -> TomlSource:
     """Read and parse a TOML file; syntax errors name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        check_size(path, path.stat().st_size, error)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the file may grow between stat and read
+        check_size(path, len(raw), error)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -228,4 +248,6 @@ def load_model(path: str | Path, model: type[M], error: type[PerformError], **co
 class Strict(pydantic.BaseModel):
     """Base for file models: unknown keys are errors, values are not coerced loosely."""
 
-    model_config = pydantic.ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = pydantic.ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )

@@ -28,8 +28,10 @@ HELP = "MIDI (JACK) and OSC input -> ParamStore applied: p50/p99 latency, loop l
 
 PERIOD = 32
 RATE = 48000
-SPACING = 0.004
-"""Seconds between two sent messages (250 per second)."""
+SPACING = 0.015
+"""Seconds between two sent messages (~67 per second): longer than the inputs' tick
+(:data:`perform.inputs.midi.TICK`, :data:`perform.inputs.osc.TICK`), so each message is
+applied on its own and measured; faster ones are coalesced, latest value per control."""
 
 
 def _stats(samples: list[float]) -> dict[str, float]:

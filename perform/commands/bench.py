@@ -20,6 +20,7 @@ SUITES = (
     "soak",
     "gpu",
     "window",
+    "drills",
     "drills-scope",
 )
 

@@ -3,9 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from perform.config import SINK_KINDS, AppConfig, load_config
+from perform.setlist import BPM_MIN
+
+REHEARSAL_MAX = 1000.0
+"""``--bpm`` may go beyond a show file's 300 bpm: run a show fast to rehearse its cues."""
+
+
+def bpm_value(text: str) -> float:
+    """``--bpm``: a finite, positive tempo (NaN, 0 and negatives are refused)."""
+    try:
+        bpm = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a tempo (e.g. --bpm 128)") from None
+    if not math.isfinite(bpm) or not BPM_MIN <= bpm <= REHEARSAL_MAX:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a tempo a show can run at: give {BPM_MIN:g} to {REHEARSAL_MAX:g} bpm"
+        )
+    return bpm
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="validate the show and print its timeline, then exit"
     )
-    parser.add_argument("--bpm", type=float, default=None, help="run the show at this tempo")
+    parser.add_argument(
+        "--bpm", type=bpm_value, default=None, help="run the show at this tempo (20 to 1000)"
+    )
     parser.add_argument(
         "--seconds", type=float, default=None, metavar="N", help="stop after N seconds (headless)"
     )

@@ -37,6 +37,8 @@ from perform.events import (
     MidiClock,
 )
 from perform.inputs import ports, rtports
+from perform.inputs.jackid import JackIdentity
+from perform.logs import throttled
 from perform.mapping.controls import ControlEvent
 from perform.mapping.decode import MidiDecoder
 from perform.mapping.device import DeviceMapping
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 
 INBOX_LIMIT = 20_000
 """Messages held between two drains at most (a stuck loop drops the oldest, counted)."""
+TICK = 0.01
+"""Seconds between two drains under a flood (a lone message is drained at once)."""
 LOST_POLL_MIN = 0.1
 """While a device is LOST the ports are scanned four times as often (not below this)."""
 _CLOCK = {
@@ -91,6 +95,8 @@ class MidiStats:
     clock: int = 0
     polls: int = 0
     reconnects: int = 0
+    replugs: int = 0
+    """Devices found replugged between two scans (same name, connection gone)."""
     backend_errors: int = 0
 
 
@@ -105,10 +111,12 @@ class MidiInput:
     backend_error: str | None = None
     _loop: asyncio.AbstractEventLoop | None = None
     _scanner: Any = None
+    _identity: JackIdentity | None = None
     _reader: Any = None
     _inbox: collections.deque = field(default_factory=lambda: collections.deque(maxlen=INBOX_LIMIT))
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _scheduled: bool = False
+    _last_drain: float = float("-inf")
     _mapper_version: int = -1
     _task: asyncio.Task | None = None
     _rescan: asyncio.Event | None = None
@@ -123,6 +131,8 @@ class MidiInput:
         self._session = session
         self._loop = asyncio.get_running_loop()
         self._scanner = ports.PortScanner(self.backend_key)
+        if self.backend_key == "jack":
+            self._identity = JackIdentity()
         self._reader = rtports.Reader(self._received)
         self._reader.start()
         self._rescan = asyncio.Event()
@@ -143,6 +153,9 @@ class MidiInput:
         if self._loop is not None:
             await self._loop.run_in_executor(None, _close_all, links)
             await self._loop.run_in_executor(None, self._scanner.close)
+            if self._identity is not None:
+                await self._loop.run_in_executor(None, self._identity.close)
+                self._identity = None
 
     def on_output(self, callback: Callable[[str], None]) -> None:
         """``callback(device_id)`` when a device's LED port (re)connects (full refresh)."""
@@ -174,7 +187,7 @@ class MidiInput:
         assert self._loop is not None
         self.stats.polls += 1
         try:
-            inputs, outputs = await self._loop.run_in_executor(None, self._list_ports)
+            inputs, outputs, linked = await self._loop.run_in_executor(None, self._list_ports)
         except Exception as exc:
             self.stats.backend_errors += 1
             if self.backend_error is None:
@@ -195,29 +208,58 @@ class MidiInput:
         out_patterns = {p: (d.output_match if d is not None else None) for p, d in patterns}
         out_ports = ports.assign(outputs, [o for o in out_patterns.values() if o])
         for pattern, link in list(self.links.items()):
-            await self._update_input(link, in_ports.get(pattern))
+            port = in_ports.get(pattern)
+            stale = (
+                link.in_port is not None
+                and port == link.in_name
+                and not linked.get(port or "", True)
+            )
+            await self._update_input(link, port, stale=stale)
             out = out_patterns.get(pattern)
-            await self._update_output(link, out_ports.get(out) if out else None)
+            port = out_ports.get(out) if out else None
+            stale = (
+                link.out_port is not None
+                and port == link.out_name
+                and not linked.get(port or "", True)
+            )
+            await self._update_output(link, port, stale=stale)
 
-    def _list_ports(self) -> tuple[list[str], list[str]]:
+    def _list_ports(self) -> tuple[list[str], list[str], dict[str, bool]]:
         """Scan (worker thread). ALSA and JACK print their own errors straight to fd 2,
         which would scribble over the TUI: the scan runs with fd 2 silenced, and what went
-        wrong reaches the performer as one notice with a fix."""
+        wrong reaches the performer as one notice with a fix.
+
+        Also returns, on JACK, whether each device port the app has open is still
+        connected to it: a device replugged between two scans comes back under the same
+        name but unconnected (see :mod:`perform.inputs.jackid`). ALSA gives a replugged
+        device a new client number, so its name changes and the name check suffices.
+        """
         links = list(self.links.values())
         borrow_in = next((k.in_port for k in links if k.in_port is not None), None)
         borrow_out = next((k.out_port for k in links if k.out_port is not None), None)
         with ports.quiet_stderr():
-            return self._scanner.list(borrow_in, borrow_out)
+            inputs, outputs = self._scanner.list(borrow_in, borrow_out)
+            linked: dict[str, bool] = {}
+            if self._identity is not None:
+                open_names = [k.in_name for k in links if k.in_port is not None and k.in_name]
+                open_names += [k.out_name for k in links if k.out_port is not None and k.out_name]
+                if open_names:
+                    linked = self._identity.connected_to_us(open_names, rtports.CLIENT)
+        return inputs, outputs, linked
 
-    async def _update_input(self, link: Link, port: str | None) -> None:
+    async def _update_input(self, link: Link, port: str | None, *, stale: bool = False) -> None:
         assert self._loop is not None
-        if link.in_port is not None and port != link.in_name:
+        if stale:
+            self.stats.replugs += 1
+            log.info("%s was replugged (%s is no longer connected): reopening", link.name, port)
+        if link.in_port is not None and (port != link.in_name or stale):
             self._reader.remove(link.pattern)
             old, link.in_port = link.in_port, None
             await self._loop.run_in_executor(None, rtports.close, old)
-            if port is None:
+            if port is None or stale:
                 link.state = "lost"
                 self._device_state(link, "in", "lost", link.in_name)
+            if port is None:
                 self.hub.notify(
                     f"{link.name} is gone; waiting for it to come back",
                     title="MIDI device LOST",
@@ -257,9 +299,9 @@ class MidiInput:
             self.hub.notify(f"{link.name} connected ({port})", title="MIDI")
         self._device_state(link, "in", "connected", port)
 
-    async def _update_output(self, link: Link, port: str | None) -> None:
+    async def _update_output(self, link: Link, port: str | None, *, stale: bool = False) -> None:
         assert self._loop is not None
-        if link.out_port is not None and port != link.out_name:
+        if link.out_port is not None and (port != link.out_name or stale):
             old, link.out_port = link.out_port, None
             await self._loop.run_in_executor(None, rtports.close, old)
             link.out_state = "lost"
@@ -313,9 +355,24 @@ class MidiInput:
         loop = self._loop
         try:
             if loop is not None:
-                loop.call_soon_threadsafe(self._drain)
+                loop.call_soon_threadsafe(self._drain_at_tick)
         except RuntimeError:
             pass  # the loop is closing: the show is over
+
+    def _drain_at_tick(self) -> None:
+        """Drain now if the last drain was a tick ago, else at the next tick.
+
+        A drain per message made a 2 000 msg/s fader flood cost a store write, snapshot
+        and change set each (the engine fell from ~35 to ~14 steps/s); within a tick the
+        mapper keeps only the latest position per absolute control. Timestamps are taken
+        on arrival, so the MIDI clock is not delayed by the tick.
+        """
+        assert self._loop is not None
+        wait = self._last_drain + TICK - self._loop.time()
+        if wait <= 0:
+            self._drain()
+        else:
+            self._loop.call_later(wait, self._drain)
 
     def _sync_devices(self) -> None:
         """After a mapping reload (learn), links follow the new device and 14-bit pairs."""
@@ -329,6 +386,8 @@ class MidiInput:
     def _drain(self) -> None:
         with self._lock:
             self._scheduled = False
+        if self._loop is not None:
+            self._last_drain = self._loop.time()
         if self.hub.mapper.version != self._mapper_version:
             self._sync_devices()
         inbox = self._inbox
@@ -358,7 +417,9 @@ class MidiInput:
                 self.hub.mapper.handle(events, "midi")
             except Exception:  # a bug must cost one batch, never the input
                 self.stats.errors += 1
-                log.exception("MIDI batch of %d events failed", len(events))
+                throttled(
+                    log, "midi_batch", "MIDI batch of %d events failed", len(events), exc_info=True
+                )
 
     # --- sending ------------------------------------------------------------------------
     def send(self, device_id: str, message: Any) -> bool:
@@ -370,8 +431,7 @@ class MidiInput:
             link.out_port.send_message(message.bytes())
         except Exception as exc:
             link.send_errors += 1
-            if link.send_errors == 1:
-                log.warning("MIDI send to %s failed: %s", link.out_name, exc)
+            throttled(log, "midi_send", "MIDI send to %s failed: %s", link.out_name, exc)
             return False
         link.sent += 1
         return True

@@ -20,12 +20,13 @@ The same document is printed by ``perform osc-map`` and served as JSON over HTTP
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from perform.errors import ParamError
-from perform.params import ParamSpec, ParamStore
+from perform.params import TRIGGER_WORDS, ParamSpec, ParamStore
 
 PREFIX = "/vj"
 NORM = "/vj/norm"
@@ -133,6 +134,15 @@ class OscEntry:
                 return True
             if isinstance(first, bytes):
                 raise ParamError(f"{self.address}: a blob is not a trigger value")
+            if isinstance(first, float) and not math.isfinite(first):
+                raise ParamError(f"{self.address}: {first} is not a trigger value")
+            if (
+                isinstance(first, str)
+                and not (self.kind == "action" and self.takes_arg)
+                and not _number_word(first)
+                and first.strip().lower() not in TRIGGER_WORDS
+            ):
+                raise ParamError(f"{self.address}: {first!r} is not a trigger value (1/0, on/off)")
             return True if _truthy(first) else None
         assert spec is not None
         if not args:
@@ -151,8 +161,8 @@ class OscEntry:
                 x = float(first)
             except (TypeError, ValueError):
                 raise ParamError(f"{self.address}: expected a number 0..1, got {first!r}") from None
-            if x != x:
-                raise ParamError(f"{self.address}: NaN is not a value")
+            if not math.isfinite(x):
+                raise ParamError(f"{self.address}: {x} is not a value")
             return spec.denormalize(x)
         if spec.kind == "text":
             if not isinstance(first, str):
@@ -163,6 +173,13 @@ class OscEntry:
         if isinstance(first, int) and spec.kind == "continuous":
             first = float(first)
         return spec.coerce(first)
+
+
+def _number_word(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def _truthy(value: Any) -> bool:

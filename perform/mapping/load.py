@@ -26,7 +26,7 @@ from perform.mapping.compile import (
 from perform.mapping.device import DeviceMapping
 from perform.mapping.model import MappingFile
 from perform.params import ParamStore
-from perform.tomlfile import TomlSource, read_toml, validate
+from perform.tomlfile import TomlSource, check_size, read_toml, validate
 
 
 def resolve_path(name: str | Path, mappings_dir: Path | None, base: Path | None = None) -> Path:
@@ -40,6 +40,7 @@ def read_mapping(path: Path, text: str | None = None) -> tuple[TomlSource, Mappi
     if text is None:
         source = read_toml(path, MappingError)
     else:
+        check_size(path, len(text.encode("utf-8")), MappingError)
         try:
             source = TomlSource(path, text, tomllib.loads(text))
         except tomllib.TOMLDecodeError as exc:

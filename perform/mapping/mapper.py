@@ -16,6 +16,7 @@ from typing import Any
 
 from perform.errors import PerformError
 from perform.events import CONTROL_MESSAGE, EventBus, InputMessage
+from perform.logs import throttled
 from perform.mapping.binding import Binding, Writes
 from perform.mapping.controls import ControlEvent, ControlKey, describe
 from perform.mapping.device import DeviceMapping
@@ -34,6 +35,9 @@ class MapperStats:
     unbound: int = 0
     collapsed: int = 0
     errors: int = 0
+    """Bindings that raised (a bug or a bad file), counted per event."""
+    refused: int = 0
+    """Values the store refused (NaN, a word, nil...), counted per value."""
 
 
 @dataclass
@@ -201,7 +205,14 @@ class Mapper:
                     self.version += 1  # a fader picked up or lost its value: LEDs may show it
             except Exception:
                 self.stats.errors += 1
-                log.exception("binding %s at %s failed", binding.control, binding.where)
+                throttled(
+                    log,
+                    "binding_failed",
+                    "binding %s at %s failed",
+                    binding.control,
+                    binding.where,
+                    exc_info=True,
+                )
             self._positions[slot] = binding.position(event)
             self._publish(event, binding.describe_targets())
         if apply:
@@ -209,12 +220,21 @@ class Mapper:
         return writes
 
     def apply(self, writes: Writes, source: str) -> None:
+        """Apply a batch: a value the store refuses is counted and left out, the rest of
+        the batch (the good values of an OSC bundle) still applies in one snapshot."""
         if writes.values:
+            good: dict[str, Any] = {}
+            for name, value in writes.values.items():
+                try:
+                    good[name] = self.store.spec(name).coerce(value)
+                except PerformError as exc:
+                    self.stats.refused += 1
+                    throttled(log, "mapping_refused", "write refused: %s", exc)
             try:
-                coerced = self.store.apply_many(writes.values, source)
+                coerced = self.store.apply_many(good, source) if good else {}
             except PerformError as exc:
                 self.stats.errors += 1
-                log.warning("mapping write refused: %s", exc)
+                throttled(log, "mapping_refused", "write refused: %s", exc)
                 coerced = {}
             for name, value in coerced.items():
                 owner = writes.owners.get(name)
@@ -229,10 +249,10 @@ class Mapper:
                     owner.takeover.wrote(self.store.spec(name).coerce(value))
                 self.stats.applied += 1
             except PerformError as exc:
-                self.stats.errors += 1
-                log.warning("mapping ramp refused: %s", exc)
+                self.stats.refused += 1
+                throttled(log, "mapping_refused", "ramp refused: %s", exc)
         for name, arg in writes.actions:
-            self.store.actions.invoke(name, arg, source)
+            self.store.actions.invoke(name, arg, source)  # failures: ActionRegistry.failures
 
     def _offer(self, event: ControlEvent) -> bool:
         try:

@@ -29,7 +29,7 @@ import pydantic
 from pydantic import Field
 
 from perform.curves import Curve
-from perform.tomlfile import Strict
+from perform.tomlfile import MAX_ENTRIES, Strict
 
 Encoder = Literal["twos-complement", "binary-offset", "sign-magnitude", "signed-bit-2"]
 Takeover = Literal["jump", "pickup", "value-scaling"]
@@ -141,7 +141,10 @@ class BindModel(TargetModel):
 
     @pydantic.model_validator(mode="after")
     def _one_target(self) -> BindModel:  # type: ignore[override]
-        given = [k for k in SOURCE_KEYS if getattr(self, k) not in (None, False)]
+        # ``is``, not ``in (None, False)``: 0 == False, and CC 0 / note 0 are real sources
+        given = [
+            k for k in SOURCE_KEYS if getattr(self, k) is not None and getattr(self, k) is not False
+        ]
         if len(given) != 1:
             raise ValueError(
                 'give exactly one source: control = "name", or cc, cc14, note, nrpn, '
@@ -214,8 +217,8 @@ class MappingFile(Strict):
     device: DeviceModel | None = None
     controls: dict[str, ControlModel] = Field(default_factory=dict)
     layout: LayoutModel = LayoutModel()
-    led: list[LedRuleModel] = Field(default_factory=list)
-    bind: list[BindModel] = Field(default_factory=list)
+    led: list[LedRuleModel] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    bind: list[BindModel] = Field(default_factory=list, max_length=MAX_ENTRIES)
 
     @pydantic.model_validator(mode="after")
     def _device_or_profile(self) -> MappingFile:

@@ -13,6 +13,7 @@ from textual.worker import Worker, WorkerState
 from perform.session import Session
 from perform.tui.bridge import Bridge
 from perform.tui.messages import Changed, NoticePosted
+from perform.tui.safety_keys import FUNCTION_KEYS, SAFETY_KEYS
 from perform.tui.screens.help import HelpScreen
 from perform.tui.screens.live import LIVE_KEYS, LiveScreen
 from perform.tui.screens.mapping import MappingScreen
@@ -24,7 +25,12 @@ class PerformApp(App):
 
     CSS_PATH = "perform.tcss"
     TITLE = "perform"
-    BINDINGS = [Binding("q", "quit_show", "Quit")]
+    BINDINGS = [
+        Binding("q", "quit_show", "Quit"),
+        # On every screen (setlist, mapping, help, a confirm...): letters where the screen
+        # does not use them, and function keys that win even over a text field.
+        *SAFETY_KEYS,
+    ]
 
     def __init__(self, session: Session, *, live: bool = True) -> None:
         super().__init__()
@@ -79,6 +85,7 @@ class PerformApp(App):
             if isinstance(b, Binding) and b.show
         ]
         keys.append(("o", "open another show (yours and the shipped ones)"))
+        keys += [(b.key, b.description) for b in FUNCTION_KEYS]
         keys.append(("q", "quit (asks first once a show has started)"))
         self.push_screen(HelpScreen(keys))
 
@@ -86,6 +93,11 @@ class PerformApp(App):
         runner = self.session.component("setlist")
         sequencer = getattr(runner, "sequencer", None)
         return sequencer is not None and sequencer.index is not None
+
+    def action_safety(self, name: str) -> None:
+        if not self.session.store.actions.invoke(name, None, "tui"):
+            why = "no show is loaded (perform run SHOW.toml)" if name.startswith("cue.") else ""
+            self.notify(f"{name}: {why or 'not available'}", severity="warning")
 
     def action_quit_show(self) -> None:
         if not self.show_started():

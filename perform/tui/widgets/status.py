@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from perform.events import DeviceState, ScopeStatus
+from perform.faults import faults_line
 from perform.render.host import EngineStats
 
 _SCOPE_STYLE = {
@@ -68,6 +69,12 @@ def osc_text(rate: float | None, errors: int | None) -> Text:
     if errors:
         out.append(f" {errors} bad", style="bold red")
     return out
+
+
+def faults_text(counts: dict[str, int]) -> Text | None:
+    """What inputs and outputs refused, dropped or failed (None while nothing did)."""
+    line = faults_line(counts)
+    return Text(f"⚠ {line}", style="bold yellow") if line else None
 
 
 def engine_text(backend_reason: str, stats: EngineStats | None, preview_fps: float | None) -> Text:

@@ -1,0 +1,105 @@
+"""Is the app still connected to a JACK port? (a replugged device comes back unconnected)
+
+On JACK a port's name is ``client:port`` with no number in it, so a controller that is
+unplugged and replugged between two port scans (gone for 0.1-0.3 s) comes back under
+the very same name. The app's rtmidi port was connected to the old one; JACK drops that
+connection when the old port goes, and nothing reconnects it, so the controller was
+dead (no input, no LEDs) while shown connected — 14 quick replugs in 20 were missed.
+
+A port's UUID does not help (jack2 reuses port slots: a replugged port gets the same
+one back), but its *connections* do: python-rtmidi does not expose them, so this module
+asks libjack directly (ctypes) through one client that never activates — no process
+callback, no ports, so the MIDI graph is not touched. A scan asks, for each device port
+the app has open, whether it is still connected to one of the app's own clients
+(``perform``, ``perform-01``...); if not, the device was replugged and is reopened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import logging
+import threading
+from collections.abc import Iterable
+
+log = logging.getLogger(__name__)
+
+_NO_START_SERVER = 0x01
+_NAME = b"perform ports"
+
+
+class JackIdentity:
+    """Connection lookups on the JACK server this process's clients use."""
+
+    def __init__(self) -> None:
+        self._lib: ctypes.CDLL | None = None
+        self._client: int | None = None
+        self._lock = threading.Lock()
+        self.unavailable: str | None = None
+
+    def _open(self) -> bool:
+        if self._client is not None:
+            return True
+        if self.unavailable is not None:
+            return False
+        name = ctypes.util.find_library("jack") or "libjack.so.0"
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError as exc:
+            self.unavailable = f"libjack not found ({exc})"
+            return False
+        lib.jack_client_open.restype = ctypes.c_void_p
+        lib.jack_client_open.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p]
+        lib.jack_port_by_name.restype = ctypes.c_void_p
+        lib.jack_port_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.jack_port_get_all_connections.restype = ctypes.POINTER(ctypes.c_char_p)
+        lib.jack_port_get_all_connections.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.jack_free.restype = None
+        lib.jack_free.argtypes = [ctypes.c_void_p]
+        lib.jack_client_close.restype = ctypes.c_int
+        lib.jack_client_close.argtypes = [ctypes.c_void_p]
+        status = ctypes.c_int(0)
+        client = lib.jack_client_open(_NAME, _NO_START_SERVER, ctypes.byref(status))
+        if not client:
+            return False  # no server (yet): try again at the next scan
+        self._lib, self._client = lib, client
+        return True
+
+    def connected_to_us(self, names: Iterable[str], prefix: str) -> dict[str, bool]:
+        """For each existing port name: is it connected to a client named ``prefix...``?
+
+        Ports that do not exist now are left out; an empty result when libjack or the
+        server is not reachable (the caller then trusts the port list alone).
+        """
+        with self._lock:
+            if not self._open():
+                return {}
+            lib = self._lib
+            assert lib is not None
+            found: dict[str, bool] = {}
+            for name in names:
+                port = lib.jack_port_by_name(self._client, name.encode())
+                if not port:
+                    continue
+                found[name] = False
+                peers = lib.jack_port_get_all_connections(self._client, port)
+                if not peers:
+                    continue
+                try:
+                    i = 0
+                    while peers[i] is not None:
+                        peer = peers[i].decode(errors="replace")
+                        if peer.split(":", 1)[0].startswith(prefix):
+                            found[name] = True
+                        i += 1
+                finally:
+                    lib.jack_free(peers)
+            return found
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None and self._lib is not None:
+                with contextlib.suppress(Exception):
+                    self._lib.jack_client_close(self._client)
+            self._client = None

@@ -1,0 +1,113 @@
+"""Drills: a real JACK controller replugged quickly, and flooded (issue 11, item 3).
+
+The controller is a python-rtmidi virtual device on a private JACK server (dummy
+driver), exactly as a USB controller appears to the app. Each drill asserts behaviour
+(the device is back and plays, its LEDs are resent, the engine keeps stepping, the last
+fader position lands), never a time budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+from tests.inputs.helpers import DeviceLog, control_config, make_session
+from tests.jack import VirtualController, eventually
+
+NANO_LED_CCS = {*range(32, 40), *range(48, 56), *range(64, 72), 41, 42, 43, 44, 45, 46}
+REPLUGS = 20
+
+
+async def test_twenty_quick_replugs_are_all_detected_and_the_leds_resent(controllers):
+    nano = VirtualController("nanoKONTROL2")
+    controllers.append(nano)
+    session = make_session(control_config(), mappings=["nanokontrol2"])
+    devices = DeviceLog(session)
+    await session.start(engine=False)
+    midi = session.component("midi")
+    try:
+        await eventually(lambda: devices.count("out", "connected") == 1, timeout=30)
+        await eventually(
+            lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS, timeout=30
+        )
+        session.store.apply("engine.freeze", "on", "tui")  # S1 must come back lit each time
+        await nano.expect(lambda m: m == [0xB0, 32, 127], timeout=30)
+        for round_ in range(REPLUGS):
+            connected = devices.count("in", "connected")
+            nano.unplug()
+            await asyncio.sleep(0.1)  # gone for 0.1 s: shorter than a port scan
+            nano.log.clear()
+            nano.plug()
+            await eventually(
+                lambda connected=connected: devices.count("in", "connected") > connected,
+                timeout=30,
+                what=lambda round_=round_: f"replug {round_ + 1} detected ({midi.stats})",
+            )
+            await eventually(
+                lambda: [0xB0, 32, 127] in [m for _, m in nano.log],
+                timeout=30,
+                what=f"the LEDs resent after replug {round_ + 1}",
+            )
+            # and it plays: S1 toggles the freeze
+            want = "off" if session.store.get("engine.freeze") == "on" else "on"
+            nano.cc(32, 127)
+            nano.cc(32, 0)
+            await eventually(
+                lambda want=want: session.store.get("engine.freeze") == want,
+                timeout=30,
+                what=f"input after replug {round_ + 1}",
+            )
+            session.store.apply("engine.freeze", "on", "tui")
+        assert midi.stats.reconnects == REPLUGS
+        assert midi.links["nanoKONTROL2"].state == "connected"
+    finally:
+        await session.stop()
+
+
+async def test_a_fader_flood_keeps_the_engine_stepping_and_the_last_position_lands(
+    controllers, tmp_path
+):
+    mapping = tmp_path / "flood.toml"
+    mapping.write_text(
+        '[device]\nname = "Flood"\nmatch = "floodbox"\n\n'
+        '[[bind]]\ncc = 0\nparam = "color.hue"\ntakeover = "jump"\n'
+    )
+    box = VirtualController("floodbox")
+    controllers.append(box)
+    session = make_session(control_config(), mappings=[str(mapping)])
+    devices = DeviceLog(session)
+    await session.start()
+    try:
+        await eventually(lambda: devices.count("in", "connected"), timeout=30)
+        host = session.host
+        await eventually(lambda: host.total_steps > 0, timeout=60, what="the organism to step")
+        stop = threading.Event()
+
+        def flood() -> None:
+            i = 0
+            while not stop.is_set():
+                box.cc(0, i % 100)
+                i += 1
+                if i % 20 == 0:
+                    time.sleep(0.005)  # ~2 000-4 000 msg/s, as a fast fader sweep
+
+        sender = threading.Thread(target=flood, daemon=True)
+        sender.start()
+        try:
+            midi = session.component("midi")
+            await eventually(lambda: midi.stats.received > 2000, timeout=60)
+            steps = host.total_steps
+            await eventually(
+                lambda: host.total_steps > steps + 5,
+                timeout=60,
+                what="the organism to keep stepping under the MIDI flood",
+            )
+        finally:
+            stop.set()
+            sender.join(5)
+        box.cc(0, 127)
+        await eventually(lambda: session.store.get("color.hue") == 1.0, timeout=30)
+        assert session.component("control").mapper.stats.collapsed > 0
+    finally:
+        await session.stop()
