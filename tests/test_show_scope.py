@@ -85,6 +85,12 @@ async def test_a_headless_show_drives_scope_with_transitions_and_lora_scales(tmp
         session.events.subscribe("notice", notices.append)
         assert await run_headless(session, seconds=60, out=lines.append) == 0
         assert any("finished" in line for line in lines), lines
+        # Per scene, when the organism and the prompt reached their targets (how close
+        # they land is tests/test_transitions.py's, on a fake clock).
+        for scene, seconds in (("scene 2 City", 2.0), ("scene 3 Forest", 1.0)):
+            landing = next(line for line in lines if line.startswith(scene + ":"))
+            assert f"transition {seconds:.2f} s; organism at target +" in landing, landing
+            assert " chunks of " in landing and "apart " in landing, landing
         runner = session.component("setlist")
         taken = {runner.setlist.scenes[i].name: t for t, i in runner.sequencer.taken}
         assert list(taken) == ["Storm", "City", "Forest"]
@@ -103,8 +109,10 @@ async def test_a_headless_show_drives_scope_with_transitions_and_lora_scales(tmp
         # (Storm may already be in the stream's initial parameters).
         city = next(x for x in transitions if x[1] == ["a neon city at night"])
         forest = next(x for x in transitions if x[1] == ["a deep green forest", "moss"])
-        assert 0 <= city[0] - taken["City"] < 0.6
-        assert 0 <= forest[0] - taken["Forest"] < 0.6
+        # (a timed prompt waits less than a chunk, to end on the chunk grid with the ride)
+        chunk = session.component("scope").planner.chunk_period
+        assert 0 <= city[0] - taken["City"] < 0.6 + chunk
+        assert 0 <= forest[0] - taken["Forest"] < 0.6 + chunk
         assert city[0] < forest[0]
         # Every prompt change is a blend of at least two chunks, longer for a longer scene.
         assert all(steps >= 2 for _, _, steps in transitions)

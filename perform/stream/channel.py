@@ -131,6 +131,9 @@ class Planner:
         self.pending_since: float | None = None
         self.bad_prompt: str | None = None
         self.sent_messages = 0
+        self.landings: dict[Transition, tuple[float, int]] = {}
+        """For the last few timed prompt changes: (when Scope's blend should end on our
+        clock, its number of chunks). The headless runner prints it per scene."""
 
     # --- input ------------------------------------------------------------------------
     def changes(self, changes: ChangeSet, now: float) -> bool:
@@ -320,6 +323,9 @@ class Planner:
                 target["prompts"] = prompts
                 target["transition"] = self._transition(prompts, seconds)
                 self.prompts_sent = prompts
+                if timed and self._prompt_timing is not None:
+                    steps = target["transition"]["num_steps"]
+                    self._landed(self._prompt_timing, now + steps * self.chunk_period, steps)
             if timed:
                 self._prompt_timing_sent = self._prompt_timing
             self._prompt_kind = None
@@ -359,6 +365,11 @@ class Planner:
         self.pending_since = now if self.has_pending() else None
         self.sent_messages += len(messages)
         return messages
+
+    def _landed(self, timing: Transition, at: float, steps: int) -> None:
+        self.landings[timing] = (at, steps)
+        while len(self.landings) > 8:
+            del self.landings[next(iter(self.landings))]
 
     def _prompt_ready(self, now: float) -> bool:
         """Whether a timed prompt change may go now. It waits (less than a chunk) for a
