@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from engines import PresetError, get_preset, preset_values
-from perform.actions import CORE_ACTIONS
+from perform.actions import CORE_ACTIONS, bind_param_actions
 from perform.params import Expansion, ParamSpec, ParamStore
 
 LORA_MIN, LORA_MAX = -2.0, 2.0
@@ -180,4 +180,5 @@ def build_store(
     store.set_expander("engine.preset", expand_preset)
     for action in CORE_ACTIONS:
         store.actions.define(action.name, action.doc, action.takes_arg)
+    bind_param_actions(store)
     return store

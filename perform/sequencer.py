@@ -120,10 +120,6 @@ class Sequencer:
             self.timing.auto_at = None
         self._publish(now)
 
-    def freeze(self, now: float) -> None:
-        frozen = self.store.get("engine.freeze") == "on"
-        self.store.apply("engine.freeze", "off" if frozen else "on", SOURCE)
-
     def blackout(self, now: float) -> None:
         """Toggle: cut to black, then back to the level it had."""
         if self._blackout_level is None:

@@ -59,9 +59,6 @@ class Session:
         self.backend = backend or select_backend(config.engine.backend)
         self.store: ParamStore = build_store(presets(), config.engine.preset, all_params())
         self.store.apply("engine.preset", config.engine.preset, "default")
-        self.store.actions.bind(
-            "reseed", lambda arg, source: self.store.apply("engine.reseed", 1, source)
-        )
         self.store.actions.on_error = self._action_failed
         self.events = EventBus()
         self.engine_stats: EngineStats | None = None

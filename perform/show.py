@@ -1,7 +1,7 @@
 """The setlist component: runs a :class:`~perform.sequencer.Sequencer` on the event loop.
 
 It binds the cue actions (``cue.go``, ``cue.back``, ``cue.goto``, ``cue.arm``, ``panic``,
-``freeze``, ``blackout``), asks the Scope link for the show's pipeline (the show's LoRA
+``blackout``), asks the Scope link for the show's pipeline (the show's LoRA
 parameters are registered when the show loads, in :mod:`perform.build`), and wakes the
 sequencer exactly when something is due with ``loop.call_at`` (a quantized GO fires on
 its beat, not on a polling tick).
@@ -87,7 +87,6 @@ class SetlistRunner:
             "cue.goto": lambda arg, source: seq.goto(arg, self.now()),
             "cue.arm": lambda arg, source: seq.arm(arg, self.now()),
             "panic": lambda arg, source: seq.panic(self.now()),
-            "freeze": lambda arg, source: seq.freeze(self.now()),
             "blackout": lambda arg, source: seq.blackout(self.now()),
         }
         for name, handler in actions.items():

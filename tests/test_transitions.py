@@ -354,3 +354,24 @@ def test_a_reconnect_resends_exactly_what_scope_last_applied():
     loras.update(adapters)
     again = planner.initial(["longlive"], "video", {})
     assert again["lora_scales"] == [{"path": LORA_PATH, "scale": 0.7}]
+
+
+# --- actions that only set a parameter -------------------------------------------------
+
+
+def test_param_actions_are_names_for_one_parameter_write_bound_once(tmp_path):
+    """``freeze``, ``reseed``, ``scope.pause`` and ``scope.mode`` are the parameter write,
+    bound by the store itself: they work with no show and no Scope link (``freeze`` used to
+    be bound only by a running show), and nothing else implements them a second time."""
+    session = build_session(
+        small_config(), RunOptions(headless=True, no_scope=True), backend=numpy_backend()
+    )
+    store, actions = session.store, session.store.actions
+    assert actions.invoke("freeze", None, "midi") and store.get("engine.freeze") == "on"
+    assert actions.invoke("freeze", "off", "osc") and store.get("engine.freeze") == "off"
+    assert actions.invoke("reseed", None, "midi") and store.get("engine.reseed") == 1
+    assert actions.invoke("scope.mode", "text", "tui") and store.get("scope.input_mode") == "text"
+    assert actions.invoke("scope.pause", None, "tui") and store.get("scope.paused") == "on"
+    assert store.last_source("scope.paused") == "tui"
+    for name in ("freeze", "reseed", "scope.pause", "scope.mode"):
+        assert len(actions._handlers[name]) == 1, name
