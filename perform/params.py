@@ -304,10 +304,6 @@ class ParamStore:
         self.spec(name)
         return self._meta[name].source
 
-    def changed_at(self, name: str) -> float:
-        self.spec(name)
-        return self._meta[name].at
-
     @property
     def snapshot(self) -> Snapshot:
         """Immutable, replaced (never mutated) on every write: safe to read from any thread."""
@@ -431,9 +427,6 @@ class ParamStore:
     def ramp_target(self, name: str) -> Any:
         ramp = self._ramps.get(name)
         return None if ramp is None else ramp.end
-
-    def cancel_ramp(self, name: str) -> None:
-        self._ramps.pop(name, None)
 
     def advance(self, now: float | None = None) -> None:
         """Move every running ramp to time ``now`` (the loop's clock by default)."""
