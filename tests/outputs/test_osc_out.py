@@ -42,7 +42,13 @@ def values(receiver: OscReceiver, address: str) -> list:
 async def test_everything_once_at_start_then_only_changes(wired):
     make, receiver = wired
     feedback, session = await make()
-    await eventually(lambda: receiver.last("/vj/engine/speed") == 1.0)
+    store = session.store
+    state = [n for n in store.names() if store.spec(n).kind != "trigger"]
+    # the whole state goes out once (in the store's order, over several sends)
+    await eventually(
+        lambda: all(receiver.last(f"/vj/{n.replace('.', '/')}") is not None for n in state)
+    )
+    assert receiver.last("/vj/engine/speed") == 1.0
     assert receiver.last("/vj/norm/engine/speed") == 0.25
     assert receiver.last("/vj/engine/preset") == "medusa"  # strings on their own address
     medusa = session.store.spec("engine.preset").normalized("medusa")
