@@ -104,9 +104,7 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
         "cue.arm", "Put a scene (number or name) on standby for the next GO.", takes_arg=True
     ),
     ActionSpec("panic", "Fade to a safe state; a second panic cuts at once."),
-    ActionSpec(
-        "freeze", "Freeze the organism (toggle engine.freeze; arg on/off).", True, "engine.freeze"
-    ),
+    ActionSpec("freeze", "Freeze the organism (toggle engine.freeze).", param="engine.freeze"),
     ActionSpec("blackout", "Cut the output to black (toggle)."),
     ActionSpec("tap", "Tap tempo."),
     ActionSpec("reseed", "Re-seed the organism (pulse engine.reseed).", param="engine.reseed"),
@@ -115,9 +113,8 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         "scope.pause",
-        "Freeze Scope's output (toggle scope.paused; arg on/off).",
-        True,
-        "scope.paused",
+        "Freeze Scope's output (toggle scope.paused).",
+        param="scope.paused",
     ),
     ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
     ActionSpec(

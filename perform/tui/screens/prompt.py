@@ -23,8 +23,8 @@ class PromptScreen(ModalScreen[bool]):
         Binding("ctrl+s", "send", "Send"),
     ]
 
-    seconds = 2.0
-    """The transition time last sent (the field's starting value next time)."""
+    SECONDS = 2.0
+    """The transition field's starting value."""
 
     def __init__(self, store: ParamStore) -> None:
         super().__init__()
@@ -45,7 +45,7 @@ class PromptScreen(ModalScreen[bool]):
             yield Label("crossfader (prompt.mix)")
             yield Fader(float(store.get("prompt.mix")), id="mix")
             yield Label("transition (seconds)")
-            yield Input(f"{PromptScreen.seconds:g}", id="transition", type="number")
+            yield Input(f"{self.SECONDS:g}", id="transition", type="number")
             yield Static("", id="prompt-error")
             with Horizontal(id="prompt-buttons"):
                 yield Button("Cancel (esc)", id="cancel")
@@ -86,5 +86,4 @@ class PromptScreen(ModalScreen[bool]):
         mix = self.query_one("#mix", Fader).value
         targets = {"prompt.a": a, "prompt.b": b, "prompt.mix": mix}
         self.store.transition(targets, seconds, "s-curve", "tui")
-        PromptScreen.seconds = seconds
         self.dismiss(True)
