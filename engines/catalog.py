@@ -42,7 +42,17 @@ PRESET_KEYS = frozenset({"engine", "title", "params", "notes", "seed"})
 SEED_KEYS = frozenset({"kind", "density", "size"})
 
 #: Parameters the host owns (declared by the app, not by engines) that presets may set.
-HOST_PARAMS = (ParamDecl("engine.speed", 1.0, 0.0, 4.0, doc="Simulation speed."),)
+HOST_PARAMS = (
+    ParamDecl(
+        "engine.speed",
+        1.0,
+        0.0,
+        4.0,
+        unit="x",
+        smoothing=0.3,
+        doc="Simulation speed (steps per second times this).",
+    ),
+)
 
 __all__ = [
     "ENGINES",
@@ -79,8 +89,8 @@ def organism_params() -> tuple[ParamDecl, ...]:
 
 
 def all_params() -> tuple[ParamDecl, ...]:
-    """Every parameter the engines and the organism around them declare."""
-    decls: list[ParamDecl] = list(organism_params())
+    """Every parameter the engines, the organism around them and the host declare."""
+    decls: list[ParamDecl] = [*organism_params(), *HOST_PARAMS]
     for cls in ENGINES.values():
         decls.extend(cls.params)
     return tuple(decls)

@@ -25,6 +25,10 @@ class ActionSpec:
     level: bool = False
     """A state, not a trigger: ``off``/``0`` sets it off (it is not a button's release);
     without an argument the action toggles."""
+    param: str | None = None
+    """Set when the action only writes this parameter (a trigger's pulse, or a toggle of
+    a two-choice enum): it is then a name for that write, bound once by the store
+    (:func:`bind_param_actions`), never implemented a second time elsewhere."""
 
 
 ActionHandler = Callable[[Any, str], Any]
@@ -106,19 +110,25 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
         "cue.arm", "Put a scene (number or name) on standby for the next GO.", takes_arg=True
     ),
     ActionSpec("panic", "Fade to a safe state; a second panic cuts at once."),
-    ActionSpec("freeze", "Freeze the organism (toggle)."),
+    ActionSpec("freeze", "Freeze the organism (toggle engine.freeze).", param="engine.freeze"),
     ActionSpec("blackout", "Cut the output to black (toggle)."),
     ActionSpec("tap", "Tap tempo."),
-    ActionSpec("reseed", "Re-seed the organism."),
+    ActionSpec("reseed", "Re-seed the organism (pulse engine.reseed).", param="engine.reseed"),
     ActionSpec(
         "learn", "MIDI learn: the next moved control binds to the armed target.", takes_arg=True
     ),
-    ActionSpec("scope.pause", "Freeze Scope's output (toggle; arg on/off).", level=True),
+    ActionSpec(
+        "scope.pause",
+        "Freeze Scope's output (toggle scope.paused; arg on/off).",
+        level=True,
+        param="scope.paused",
+    ),
     ActionSpec("scope.cut", "Hard cut: Scope resets its cache (a fresh picture)."),
     ActionSpec(
         "scope.mode",
-        "Switch Scope between video and text input (toggle; arg text/video).",
+        "Switch Scope between video and text input (toggle scope.input_mode; arg text/video).",
         takes_arg=True,
+        param="scope.input_mode",
     ),
     ActionSpec("scope.reconnect", "Restart the stream to Scope now."),
     ActionSpec(
@@ -130,3 +140,32 @@ CORE_ACTIONS: tuple[ActionSpec, ...] = (
         takes_arg=True,
     ),
 )
+
+
+ON = (True, 1, "1", "on", "true")
+
+
+def toggle(current: Any, arg: Any, values: tuple[str, str]) -> str:
+    """``arg`` when it names one of ``values`` (or is on/off-like), else the other value."""
+    if arg in values:
+        return str(arg)
+    if arg is not None and values == ("off", "on"):
+        return "on" if arg in ON else "off"
+    return values[1] if current == values[0] else values[0]
+
+
+def bind_param_actions(store: Any) -> None:
+    """Bind every action that only writes a parameter (see :attr:`ActionSpec.param`)."""
+    for spec in CORE_ACTIONS:
+        if spec.param is None:
+            continue
+        param = spec.param
+
+        def write(arg: Any, source: str, param: str = param) -> None:
+            choices = store.spec(param).choices
+            if len(choices) == 2:
+                store.apply(param, toggle(store.get(param), arg, (choices[0], choices[1])), source)
+            else:
+                store.apply(param, 1, source)  # a trigger: one pulse
+
+        store.actions.bind(spec.name, write)

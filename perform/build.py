@@ -96,13 +96,12 @@ def _prepare_show(session: Session, path: Path) -> Setlist:
     """Load the show first: its LoRA parameters must exist before mapping files are
     checked against the store, and its mapping files join the command line's."""
     from engines import presets
-    from perform.registry import lora_spec
+    from perform.registry import register_lora
     from perform.setlist import load_setlist
 
     show = load_setlist(path, session.store.specs, presets())
     for name, lora in show.lora_params().items():
-        if name not in session.store:
-            session.store.register(lora_spec(name, default=lora.scale))
+        register_lora(session.store, name, lora.scale)
     if show.scope is not None and show.scope.input_mode is not None:
         # Before the Scope link opens its first stream: a text-only show sends no video.
         session.store.apply("scope.input_mode", show.scope.input_mode, "setlist")

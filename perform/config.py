@@ -37,10 +37,20 @@ class LoraConfig(Strict):
     file: str
     """A LoRA file on the Scope server: its name as Scope lists it (the file stem, e.g.
     ``arcane``) or its absolute server-side path."""
-    scale: float = Field(1.0, ge=-10, le=10)
-    """Scale at load (then ridden live with ``lora.<name>.scale`` under runtime_peft)."""
+    scale: float = 1.0
+    """Scale at load (then ridden live with ``lora.<name>.scale`` under runtime_peft),
+    within the one LoRA range (:data:`perform.registry.LORA_MIN` .. ``LORA_MAX``)."""
     merge_mode: Literal["runtime_peft", "permanent_merge"] | None = None
     """Overrides ``lora_merge_mode`` for this file."""
+
+    @pydantic.field_validator("scale")
+    @classmethod
+    def _scale(cls, value: float) -> float:
+        from perform.registry import lora_range_error
+
+        if (why := lora_range_error(value)) is not None:
+            raise ValueError(why)
+        return value
 
 
 class SinkConfig(Strict):
@@ -112,8 +122,9 @@ class ScopeConfig(Strict):
     """Quantize prompt changes and cuts to the beat (needs tempo sync enabled in Scope)."""
     quantize: Literal["beat", "bar", "2_bar", "4_bar"] = "bar"
     lookahead_ms: float = Field(0.0, ge=0, le=2000)
-    transition_unit: Literal["seconds", "beats"] = "seconds"
-    """Whether ``prompt.transition`` counts seconds, or beats at the current tempo."""
+    prompt_transition: float = Field(2.0, ge=0, le=120)
+    """Seconds a plain prompt write (OSC, MIDI, an API call) blends over in Scope; scenes
+    and the TUI's prompt editor carry their own transition."""
     latency_stamp: bool = False
     """Stamp a frame counter in a corner to measure input->output latency (it survives
     passthrough-like pipelines only; it shows in the output)."""

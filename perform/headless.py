@@ -10,9 +10,69 @@ import time
 from collections.abc import Callable
 
 from perform.events import NOTICE, PROGRAM_STATE, SHOW_STATE, Notice, ShowState
+from perform.params import ChangeSet, Transition
 from perform.program.state import ProgramState
 from perform.render.host import EngineStats
 from perform.session import Session
+
+
+class Landing:
+    """Per scene: when the organism's parameters and Scope's prompt reach their targets.
+
+    The organism follows the store's ramps (the engine does not smooth them again), so it
+    is at its target when the scene's transition has no ramp left; the prompt's end is
+    what the Scope link scheduled (send time + its chunks at the measured chunk period).
+    One line per scene with a timed transition, e.g.
+    ``scene 2 Labyrinth: transition 4.00 s; organism at target +4.00 s; prompt +4.03 s
+    (60 chunks of 66.7 ms); apart 0.03 s (one chunk 0.067 s)``.
+    """
+
+    def __init__(self, session: Session, out: Callable[[str], None]) -> None:
+        self.session = session
+        self.out = out
+        self.scene = ""
+        self.name = ""
+        self.timing: Transition | None = None
+        self.organism: float | None = None
+
+    def on_show(self, state: ShowState) -> None:
+        if state.scene is not None and state.phase == "transition":
+            self.scene = f"scene {(state.index or 0) + 1} {state.scene}"
+
+    def on_changes(self, changes: ChangeSet) -> None:
+        store = self.session.store
+        for change in changes.values():
+            timing = change.transition
+            timed = timing is not None and timing.seconds > 0
+            if change.source == "setlist" and timed and timing != self.timing:
+                self.timing, self.organism, self.name = timing, None, self.scene
+        timing = self.timing
+        if timing is None or self.organism is not None:
+            return
+        glides = store.snapshot.transitions
+        if any(store.ramping(n) and glides.get(n) == timing for n in glides):
+            return
+        self.organism = store.now() - timing.start
+        self._report(timing, self.organism)
+
+    def _report(self, timing: Transition, organism: float) -> None:
+        line = (
+            f"{self.name}: transition {timing.seconds:.2f} s; "
+            f"organism at target +{organism:.2f} s; "
+        )
+        link = self.session.component("scope")
+        planner = getattr(link, "planner", None)
+        landing = None if planner is None else planner.landings.get(timing)
+        if planner is None or landing is None:
+            self.out(line + "prompt: not sent (no Scope stream, or no prompt in this scene)")
+            return
+        at, steps = landing
+        prompt = at - timing.start
+        chunk = planner.chunk_period
+        self.out(
+            line + f"prompt +{prompt:.2f} s ({steps} chunks of {1000 * chunk:.1f} ms); "
+            f"apart {abs(prompt - organism):.2f} s (one chunk {chunk:.3f} s)"
+        )
 
 
 def format_show(state: ShowState, now: float) -> str | None:
@@ -104,6 +164,9 @@ async def run_headless(
             last_program = line
             out(line)
 
+    landing = Landing(session, out)
+    session.store.subscribe(landing.on_changes)
+    session.events.subscribe(SHOW_STATE, landing.on_show)
     session.events.subscribe("engine.stats", on_stats)
     session.events.subscribe(PROGRAM_STATE, on_program)
     session.events.subscribe(NOTICE, on_notice)

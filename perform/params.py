@@ -7,6 +7,14 @@ setlist runner, the TUI, the API) go through :meth:`ParamStore.apply` with their
 ``source``; the store owns the arbitration policy:
 
 * values are coerced and clamped to the spec, never rejected for being out of range;
+* a transition (:meth:`ParamStore.transition`) is the one way anything moves the show
+  over time: targets, a duration, a curve and a source. A scene, a preset from a fader,
+  an OSC message or the TUI all go through it (or through :meth:`ParamStore.apply`, a
+  transition of no duration and no timing), and a write to a parameter with an expander
+  (``engine.preset``) is expanded here, once, with one meaning, whoever makes it;
+* every :class:`Change` carries the :class:`Transition` it belongs to, so each consumer
+  (the engine host's crossfade, the Scope channel's prompt ``transition``, the LoRA
+  rider) times itself from the change instead of from side-channel parameters;
 * a manual write to a ramping parameter cancels that ramp only (a touch wins);
 * subscribers receive *coalesced* change sets: many writes in one loop iteration
   become one notification holding the latest value and source per name;
@@ -24,7 +32,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -60,6 +68,9 @@ class ParamSpec:
     doc: str = ""
     choices: tuple[str, ...] = ()
     integer: bool = False
+    strict: bool = False
+    """Refuse values outside min..max (ParamError naming the range) instead of clamping:
+    for parameters where a clamp would silently change the look (LoRA scales)."""
 
     @property
     def group(self) -> str:
@@ -113,7 +124,10 @@ class ParamSpec:
             number = float(value)
         except (TypeError, ValueError):
             raise ParamError(f"{self.name}: expected a number, got {value!r}") from None
-        number = min(self.max, max(self.min, self._finite(number)))
+        number = self._finite(number)
+        if self.strict and not self.min <= number <= self.max:
+            raise ParamError(f"{self.name}: {number:g} is outside {self.min:g}..{self.max:g}")
+        number = min(self.max, max(self.min, number))
         return float(round(number)) if self.integer else number
 
     def _finite(self, value: float) -> float:
@@ -160,12 +174,44 @@ def _shown(value: Any) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Transition:
+    """The timing of one store transition, carried by every change it makes.
+
+    ``start`` is on the store's clock. A plain :meth:`ParamStore.apply` carries none:
+    consumers then use their own default (e.g. the engine's crossfade).
+    """
+
+    seconds: float
+    curve: str = "linear"
+    start: float = 0.0
+
+    @property
+    def end(self) -> float:
+        return self.start + self.seconds
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """The latest write to one parameter within a coalesced change set."""
 
     name: str
     value: Any
     source: str
+    transition: Transition | None = None
+    """The transition this write belongs to (None: a plain write)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """What a write to an expanded parameter also writes (see :meth:`ParamStore.set_expander`)."""
+
+    values: Mapping[str, Any]
+    snap: frozenset[str] = frozenset()
+    """Names that are set at once even inside a transition (e.g. a new engine's rules)."""
+
+
+Expander = Callable[[Any, Any], Expansion]
+"""``(new value, current value) -> Expansion``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +220,11 @@ class Snapshot(Mapping[str, Any]):
 
     version: int
     data: Mapping[str, Any]
+    timed: frozenset[str] = frozenset()
+    """Names whose latest write belongs to a transition with a duration: the store
+    glides them (or set them at their moment), so the engine does not smooth them again."""
+    transitions: Mapping[str, Transition] = field(default_factory=dict)
+    """The transition of each name's latest write, when it had one."""
 
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -194,6 +245,7 @@ class Ramp:
     seconds: float
     curve: str
     source: str
+    transition: Transition
 
     def value_at(self, now: float) -> tuple[float, bool]:
         if self.seconds <= 0:
@@ -230,7 +282,8 @@ class ParamStore:
         self._ramps: dict[str, Ramp] = {}
         self._pending: dict[str, Change] = {}
         self._subscribers: list[Subscriber] = []
-        self._expanders: dict[str, Callable[[Any], Mapping[str, Any]]] = {}
+        self._expanders: dict[str, Expander] = {}
+        self._transitions: dict[str, Transition] = {}
         self._clock = clock
         self._ramp_interval = ramp_interval
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -261,6 +314,7 @@ class ParamStore:
         self._values.pop(name, None)
         self._meta.pop(name, None)
         self._ramps.pop(name, None)
+        self._transitions.pop(name, None)
         self._publish()
 
     @property
@@ -291,10 +345,6 @@ class ParamStore:
         self.spec(name)
         return self._meta[name].source
 
-    def changed_at(self, name: str) -> float:
-        self.spec(name)
-        return self._meta[name].at
-
     @property
     def snapshot(self) -> Snapshot:
         """Immutable, replaced (never mutated) on every write: safe to read from any thread."""
@@ -316,65 +366,101 @@ class ParamStore:
         """Write one value (coerced and clamped); cancels a ramp on that parameter."""
         return self.apply_many({name: value}, source)[name]
 
-    def apply_many(
-        self, values: Mapping[str, Any], source: str, *, expand: bool = True
-    ) -> dict[str, Any]:
-        """Write several values atomically: all are validated before any is applied.
+    def apply_many(self, values: Mapping[str, Any], source: str) -> dict[str, Any]:
+        """Write several values atomically, at once: a transition with no timing.
 
-        With ``expand`` (the default), a write to a parameter that has an expander (such
-        as ``engine.preset``) also writes what the expander returns for the new value,
-        except names given explicitly in ``values``, which win.
+        All are validated before any is applied, and expanded like any transition (a
+        preset written here means what it means in a scene).
         """
+        coerced, _ = self._prepare(values, source, "linear")
+        return self._write(coerced, frozenset(), source, None)
+
+    def transition(
+        self,
+        targets: Mapping[str, Any],
+        seconds: float,
+        curve: str = "linear",
+        source: str = "api",
+        *,
+        snap: Iterable[str] = (),
+    ) -> Transition:
+        """Move ``targets`` over ``seconds`` with ``curve``: the one way the show moves.
+
+        Continuous parameters glide on the store's clock; enums, text, triggers and the
+        ``snap`` names are set at once. Writes to expanded parameters (``engine.preset``)
+        are expanded first; names given in ``targets`` win over the expansion. Every
+        change made (now and by the ramps) carries the returned :class:`Transition`. A
+        duration in beats or bars is the caller's to resolve, once, with the tempo clock
+        (:func:`perform.setlist.seconds`). A later :meth:`apply` to one of the names
+        cancels that name's glide only.
+        """
+        coerced, snaps = self._prepare(targets, source, curve)
+        timing = Transition(max(0.0, float(seconds)), curve, self.now())
+        self._write(coerced, snaps | frozenset(snap), source, timing)
+        return timing
+
+    def _prepare(
+        self, values: Mapping[str, Any], source: str, curve: str
+    ) -> tuple[dict[str, Any], frozenset[str]]:
+        """Validate and expand: (coerced values, names an expansion says must snap)."""
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}")
-        coerced: dict[str, Any] = {}
-        for name, value in values.items():
-            coerced[name] = self.spec(name).coerce(value)
-        if expand:
-            for name in [n for n in coerced if n in self._expanders]:
-                for extra, value in self._expanders[name](coerced[name]).items():
-                    if extra not in values and extra in self._specs:
-                        coerced[extra] = self._specs[extra].coerce(value)
+        if curve not in curves.CURVES:
+            raise ParamError(f"unknown curve '{curve}'{did_you_mean(curve, curves.CURVES)}")
+        coerced = {name: self.spec(name).coerce(value) for name, value in values.items()}
+        snaps: set[str] = set()
+        for name in [n for n in coerced if n in self._expanders]:
+            expansion = self._expanders[name](coerced[name], self._values[name])
+            for extra, value in expansion.values.items():
+                if extra not in values and extra in self._specs:
+                    coerced[extra] = self._specs[extra].coerce(value)
+            snaps |= expansion.snap
+        return coerced, frozenset(snaps)
+
+    def _write(
+        self,
+        coerced: dict[str, Any],
+        snaps: frozenset[str],
+        source: str,
+        timing: Transition | None,
+    ) -> dict[str, Any]:
         now = self.now()
+        glide = timing is not None and timing.seconds > 0
         for name, value in coerced.items():
             self._ramps.pop(name, None)
-            coerced[name] = self._set(name, value, source, now)
+            if glide and self._specs[name].kind == "continuous" and name not in snaps:
+                assert timing is not None
+                self._ramps[name] = Ramp(
+                    name, float(self._values[name]), value, now, timing.seconds,
+                    timing.curve, source, timing,
+                )  # fmt: skip
+                self._transitions[name] = timing
+                continue
+            coerced[name] = self._set(name, value, source, now, timing)
         self._publish()
+        self._schedule_ramps()
         return coerced
 
-    def _set(self, name: str, value: Any, source: str, now: float) -> Any:
+    def _set(
+        self, name: str, value: Any, source: str, now: float, timing: Transition | None = None
+    ) -> Any:
         if self._specs[name].kind == "trigger":
             value = self._values[name] + 1
         self._values[name] = value
         meta = self._meta[name]
         meta.source, meta.at = source, now
-        self._pending[name] = Change(name, value, source)
+        if timing is None:
+            self._transitions.pop(name, None)
+        else:
+            self._transitions[name] = timing
+        self._pending[name] = Change(name, value, source, timing)
         return value
 
-    def set_expander(self, name: str, expander: Callable[[Any], Mapping[str, Any]]) -> None:
-        """Make writes to ``name`` also write ``expander(value)`` (see :meth:`apply_many`)."""
+    def set_expander(self, name: str, expander: Expander) -> None:
+        """Make every write to ``name`` also write what ``expander`` returns (see
+        :meth:`transition`); there is one expander per name, so one meaning."""
         self.spec(name)
         self._expanders[name] = expander
-
-    def ramp_to(
-        self, name: str, value: Any, seconds: float, curve: str = "linear", source: str = "setlist"
-    ) -> None:
-        """Glide a continuous parameter to ``value`` over ``seconds`` on the loop's clock.
-
-        Non-continuous parameters (enums, text, triggers) snap at once. A later
-        :meth:`apply` to the same name cancels the ramp; other ramps carry on.
-        """
-        spec = self.spec(name)
-        if curve not in curves.CURVES:
-            raise ParamError(f"unknown curve '{curve}'{did_you_mean(curve, curves.CURVES)}")
-        target = spec.coerce(value)
-        if spec.kind != "continuous" or seconds <= 0:
-            self.apply(name, target, source)
-            return
-        self._ramps[name] = Ramp(
-            name, float(self._values[name]), target, self.now(), seconds, curve, source
-        )
-        self._schedule_ramps()
 
     def ramping(self, name: str) -> bool:
         return name in self._ramps
@@ -383,9 +469,6 @@ class ParamStore:
         ramp = self._ramps.get(name)
         return None if ramp is None else ramp.end
 
-    def cancel_ramp(self, name: str) -> None:
-        self._ramps.pop(name, None)
-
     def advance(self, now: float | None = None) -> None:
         """Move every running ramp to time ``now`` (the loop's clock by default)."""
         if not self._ramps:
@@ -393,7 +476,7 @@ class ParamStore:
         now = self.now() if now is None else now
         for name, ramp in list(self._ramps.items()):
             value, done = ramp.value_at(now)
-            self._set(name, self._specs[name].coerce(value), ramp.source, now)
+            self._set(name, self._specs[name].coerce(value), ramp.source, now, ramp.transition)
             if done:
                 del self._ramps[name]
         self._publish()
@@ -432,7 +515,12 @@ class ParamStore:
 
     def _publish(self) -> None:
         self._version += 1
-        self._snapshot = Snapshot(self._version, MappingProxyType(dict(self._values)))
+        self._snapshot = Snapshot(
+            self._version,
+            MappingProxyType(dict(self._values)),
+            frozenset(n for n, t in self._transitions.items() if t.seconds > 0),
+            MappingProxyType(dict(self._transitions)),
+        )
         if not self._pending:
             return
         if self._loop is None:

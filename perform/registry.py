@@ -1,12 +1,25 @@
-"""Which parameters exist: the app's own, the engines', the LoRAs', and a store with them all."""
+"""Which parameters exist: the app's own, the engines', the LoRAs', and a store with them all.
+
+Each fact is declared here once: the core parameters, the one LoRA spec (and its range,
+which show files, the config and live writes are all checked against), and the one
+meaning of a preset (:func:`expand_preset`), installed in every store :func:`build_store`
+makes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from perform.actions import CORE_ACTIONS
-from perform.params import ParamSpec, ParamStore
+from engines import PresetError, get_preset, preset_values
+from perform.actions import CORE_ACTIONS, bind_param_actions
+from perform.params import Expansion, ParamSpec, ParamStore
+
+LORA_MIN, LORA_MAX = -2.0, 2.0
+"""The one range of a LoRA scale. Scope accepts -10..10, but past about 2 an adapter burns
+the picture and below -2 it inverts into noise; performers ride 0..1 and sometimes a
+little negative. Show files, the config and live writes are all checked against this
+range and refused (with the range named) outside it, so nothing is clamped silently."""
 
 
 def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
@@ -15,15 +28,6 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
     return [
         ParamSpec(
             "engine.preset", "enum", default=default_preset, choices=keys, doc="Organism preset."
-        ),
-        ParamSpec(
-            "engine.speed",
-            min=0.0,
-            max=4.0,
-            default=1.0,
-            unit="x",
-            smoothing=0.3,
-            doc="Simulation speed (steps per second times this).",
         ),
         ParamSpec("engine.reseed", "trigger", doc="Re-seed the organism."),
         ParamSpec(
@@ -63,28 +67,12 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             "prompt.mix", min=0.0, max=1.0, default=0.0, doc="Crossfade from prompt A (0) to B (1)."
         ),
         ParamSpec(
-            "prompt.transition",
-            min=0.0,
-            max=120.0,
-            default=2.0,
-            unit="s",
-            doc="How long Scope takes to blend into a new prompt.",
-        ),
-        ParamSpec(
             "tempo.bpm",
             min=20.0,
             max=300.0,
             default=120.0,
             unit=" bpm",
             doc="Tempo of the show clock (followed by tap, MIDI clock or Link when they lead).",
-        ),
-        ParamSpec(
-            "engine.crossfade",
-            min=0.0,
-            max=60.0,
-            default=2.0,
-            unit="s",
-            doc="How long a switch to another engine's preset crossfades the two organisms.",
         ),
         ParamSpec(
             "scope.input_mode",
@@ -137,14 +125,50 @@ def lora_param_name(stem: str) -> str:
 
 
 def lora_spec(param_name: str, default: float = 1.0, doc: str = "") -> ParamSpec:
-    """The spec every part uses for a LoRA scale (register it once, if absent)."""
+    """The spec every part uses for a LoRA scale (see :func:`register_lora`)."""
     return ParamSpec(
         param_name,
-        min=-2.0,
-        max=2.0,
-        default=default,
+        min=LORA_MIN,
+        max=LORA_MAX,
+        default=min(LORA_MAX, max(LORA_MIN, default)),
+        strict=True,
         doc=doc or "LoRA scale (only for adapters Scope loaded with runtime_peft).",
     )
+
+
+def lora_range_error(value: float) -> str | None:
+    """Why ``value`` cannot be a LoRA scale (None when it can)."""
+    if LORA_MIN <= value <= LORA_MAX:
+        return None
+    return f"LoRA scale {value:g} is outside {LORA_MIN:g}..{LORA_MAX:g}"
+
+
+def register_lora(store: ParamStore, param_name: str, default: float = 1.0, doc: str = "") -> None:
+    """Register a LoRA scale parameter unless it exists (the one place that does).
+
+    A default outside the range (a pipeline someone else loaded at 5.0) registers at the
+    nearest bound; the Scope link refuses to ride such an adapter and never re-sends it.
+    """
+    if param_name not in store:
+        store.register(lora_spec(param_name, default=default, doc=doc))
+
+
+def expand_preset(key: Any, current: Any) -> Expansion:
+    """The one meaning of a preset, whoever takes it: a complete scene.
+
+    Everything :func:`engines.preset_values` lists (the preset's values over the
+    organism's defaults, so what it does not name returns to its default). When the
+    preset runs on another engine than the current one, that engine's own parameters
+    snap: the new organism grows with them while the pictures crossfade.
+    """
+    values = preset_values(str(key))
+    engine = get_preset(str(key)).engine
+    try:
+        crosses = get_preset(str(current)).engine != engine
+    except PresetError:
+        crosses = True
+    snap = frozenset(n for n in values if n.split(".", 1)[0] == engine) if crosses else frozenset()
+    return Expansion(values, snap)
 
 
 def engine_specs(decls: Iterable[Any]) -> list[ParamSpec]:
@@ -180,6 +204,8 @@ def build_store(
     store = ParamStore(
         [*core_params(presets, default_preset), *engine_specs(engine_decls)], clock=clock
     )
+    store.set_expander("engine.preset", expand_preset)
     for action in CORE_ACTIONS:
         store.actions.define(action.name, action.doc, action.takes_arg, action.level)
+    bind_param_actions(store)
     return store

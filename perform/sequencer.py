@@ -5,18 +5,14 @@ and reads the :class:`~perform.clock.TempoClock`. Every method takes the current
 nothing sleeps, so tests run whole shows on a fake clock; :class:`SetlistRunner` (in
 ``perform.show``) drives it on the event loop.
 
-Taking a scene:
-
-* continuous parameters glide to their targets with the scene's curve over the
-  transition (the store's ramps); enums, text and the ``snap`` list are set at once;
-* a preset of the same engine glides that preset's parameters; a preset of another
-  engine sets ``engine.crossfade`` to the transition time so the engine host crossfades
-  the two organisms, and sets the new engine's own parameters at once;
-* prompts go to ``prompt.a`` together with ``prompt.transition`` = the transition time,
-  which the Scope link turns into a ``transition`` (never a hard cut);
-* LoRA scales glide like any parameter; the Scope link rate-limits what it sends.
-
-A performer touching a parameter during a transition wins: the store cancels that ramp.
+Taking a scene is one :meth:`ParamStore.transition`: the scene's targets (its preset,
+parameters, prompts, LoRA scales), its duration resolved once with the tempo clock, its
+curve and ``snap`` list. The store expands the preset with the same meaning as a preset
+taken from a fader, OSC or the TUI, glides what is continuous and sets the rest at once;
+every change carries the transition's timing, so the engine host crossfades another
+engine's organism, the Scope link blends the prompt and the LoRA rider lands its last
+scale over the same duration. A performer touching a parameter during a transition wins
+for that parameter only: the store cancels that ramp.
 """
 
 from __future__ import annotations
@@ -26,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engines import get_preset
 from perform.clock import TempoClock
 from perform.events import ShowState
 from perform.params import ParamStore
@@ -117,18 +112,13 @@ class Sequencer:
         else:
             if self._panic_level is None:
                 self._panic_level = float(self.store.get("master.fade")) or 1.0
-            self.store.ramp_to("master.fade", 0.0, show.panic_fade, "s-curve", SOURCE)
-            for name in loras:
-                self.store.ramp_to(name, 0.0, show.panic_fade, "linear", SOURCE)
+            self.store.transition({"master.fade": 0.0}, show.panic_fade, "s-curve", SOURCE)
+            self.store.transition(dict.fromkeys(loras, 0.0), show.panic_fade, "linear", SOURCE)
             log.warning("panic: fading to black over %.1f s", show.panic_fade)
         self.phase = "panic"
         if self.timing is not None:
             self.timing.auto_at = None
         self._publish(now)
-
-    def freeze(self, now: float) -> None:
-        frozen = self.store.get("engine.freeze") == "on"
-        self.store.apply("engine.freeze", "off" if frozen else "on", SOURCE)
 
     @property
     def blacked_out(self) -> bool:
@@ -275,19 +265,10 @@ class Sequencer:
         log.info("scene %d/%d %s", index + 1, len(self.setlist.scenes), scene.name)
         self._publish(now)
 
-    def _targets(self, scene: Scene) -> tuple[dict[str, Any], str | None, bool]:
-        """(parameter targets, preset key, whether the engine changes)."""
+    def _apply_scene(self, scene: Scene, duration: float, curve: str, snap_names: set[str]) -> None:
         targets: dict[str, Any] = {}
-        preset_key = scene.preset
-        crosses = False
-        if preset_key is not None:
-            preset = get_preset(preset_key)
-            current = self.store.get("engine.preset")
-            try:
-                crosses = get_preset(current).engine != preset.engine
-            except Exception:
-                crosses = True
-            targets.update(preset.params)
+        if scene.preset is not None:
+            targets["engine.preset"] = scene.preset
         targets.update(scene.params)
         for name, value in scene.loras.items():
             targets[f"lora.{name}.scale"] = value
@@ -295,47 +276,21 @@ class Sequencer:
             targets["scope.vace_scale"] = scene.vace_scale
         if self._panic_level is not None and "master.fade" not in targets:
             targets["master.fade"] = self._panic_level
-        return targets, preset_key, crosses
-
-    def _apply_scene(self, scene: Scene, duration: float, curve: str, snap_names: set[str]) -> None:
-        store = self.store
-        targets, preset_key, crosses = self._targets(scene)
-        new_engine = get_preset(preset_key).engine if preset_key is not None else None
-        snaps: dict[str, Any] = {}
-        glides: dict[str, Any] = {}
-        for name, value in targets.items():
-            if name not in store:
-                continue  # e.g. a LoRA the Scope link has not registered (no Scope section)
-            spec = store.spec(name)
-            snap = (
-                duration <= 0
-                or spec.kind != "continuous"
-                or name in snap_names
-                or (crosses and new_engine is not None and spec.group == new_engine)
-            )
-            (snaps if snap else glides)[name] = value
-        if preset_key is not None:
-            snaps["engine.preset"] = preset_key
-            if crosses:
-                snaps["engine.crossfade"] = duration
         text = scene.prompt_text()
         if text is not None:
-            snaps["prompt.a"] = text
-            snaps["prompt.transition"] = duration
+            targets["prompt.a"] = text
         if scene.prompt_b is not None:
-            snaps["prompt.b"] = scene.prompt_b
-            snaps.setdefault("prompt.transition", duration)
+            targets["prompt.b"] = scene.prompt_b
         if scene.mix is not None:
-            glides["prompt.mix"] = scene.mix
+            targets["prompt.mix"] = scene.mix
         if scene.input_mode is not None:
-            snaps["scope.input_mode"] = scene.input_mode
+            targets["scope.input_mode"] = scene.input_mode
         images = self.setlist.vace_paths(scene)
-        if images is not None and "scope.vace_images" in store:
-            snaps["scope.vace_images"] = "\n".join(map(str, images))
-        if snaps:
-            store.apply_many(snaps, SOURCE, expand=False)
-        for name, value in glides.items():
-            store.ramp_to(name, value, duration, curve, SOURCE)
+        if images is not None and "scope.vace_images" in self.store:
+            targets["scope.vace_images"] = "\n".join(map(str, images))
+        # A LoRA the Scope link has not registered (a show without a Scope section).
+        targets = {n: v for n, v in targets.items() if n in self.store}
+        self.store.transition(targets, duration, curve, SOURCE, snap=snap_names)
 
     def _publish(self, now: float) -> None:
         if self.publish is not None:

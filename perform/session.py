@@ -20,7 +20,6 @@ from engines import (
     PresetError,
     all_params,
     get_preset,
-    preset_values,
     presets,
     select_backend,
 )
@@ -59,12 +58,7 @@ class Session:
             raise ConfigError(f"{where}engine.preset: {exc}") from None
         self.backend = backend or select_backend(config.engine.backend)
         self.store: ParamStore = build_store(presets(), config.engine.preset, all_params())
-        # A preset is a complete scene: its parameters over the organism's defaults.
-        self.store.set_expander("engine.preset", preset_values)
         self.store.apply("engine.preset", config.engine.preset, "default")
-        self.store.actions.bind(
-            "reseed", lambda arg, source: self.store.apply("engine.reseed", 1, source)
-        )
         self.store.actions.on_error = self._action_failed
         self.events = EventBus()
         self.engine_stats: EngineStats | None = None

@@ -24,7 +24,7 @@ from pydantic import Field
 from perform.curves import Curve
 from perform.errors import ParamError, SetlistError, did_you_mean
 from perform.params import ParamSpec
-from perform.registry import lora_param_name, lora_spec
+from perform.registry import lora_param_name, lora_range_error
 from perform.tomlfile import MAX_ENTRIES, Strict, TomlSource, format_loc, read_toml, validate
 
 Unit = Literal["seconds", "beats", "bars"]
@@ -132,8 +132,15 @@ class Lora(Strict):
     """Short name used by scenes (``loras = { arcane = 0.6 }``); drives ``lora.<name>.scale``."""
     path: str
     """Absolute path on the Scope server (``GET /api/v1/loras`` lists them)."""
-    scale: float = Field(1.0, ge=-10, le=10)
+    scale: float = 1.0
     merge_mode: Literal["runtime_peft", "permanent_merge"] | None = None
+
+    @pydantic.field_validator("scale")
+    @classmethod
+    def _scale(cls, value: float) -> float:
+        if (why := lora_range_error(value)) is not None:
+            raise ValueError(why)
+        return value
 
     @pydantic.field_validator("name")
     @classmethod
@@ -399,8 +406,8 @@ def check_semantics(
                     " (declare it under [[scope.loras]])" if not loras else ""
                 )
                 problems.add((*at, "loras", name), f"unknown LoRA '{name}'{hint}")
-            elif (why := _check_value(lora_spec(lora_param_name(name)), value)) is not None:
-                problems.add((*at, "loras", name), f"scale {why}")
+            elif (why := lora_range_error(value)) is not None:
+                problems.add((*at, "loras", name), why)
         for j, image in enumerate(scene.vace_images or []):
             from perform.stream.assets import check_image
 

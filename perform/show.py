@@ -1,9 +1,10 @@
 """The setlist component: runs a :class:`~perform.sequencer.Sequencer` on the event loop.
 
 It binds the cue actions (``cue.go``, ``cue.back``, ``cue.goto``, ``cue.arm``, ``panic``,
-``freeze``, ``blackout``), asks the Scope link for the show's pipeline, registers the
-show's LoRA parameters, and wakes the sequencer exactly when something is due with
-``loop.call_at`` (a quantized GO fires on its beat, not on a polling tick).
+``blackout``), asks the Scope link for the show's pipeline (the show's LoRA
+parameters are registered when the show loads, in :mod:`perform.build`), and wakes the
+sequencer exactly when something is due with ``loop.call_at`` (a quantized GO fires on
+its beat, not on a polling tick).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 from typing import Any
 
 from perform.events import NOTICE, SCOPE_LOAD, SHOW_STATE, Notice, PipelineRequest, ShowState
-from perform.registry import lora_spec
 from perform.sequencer import Sequencer
 from perform.setlist import Setlist
 
@@ -79,9 +79,6 @@ class SetlistRunner:
         tempo = session.component("tempo")
         tempo.set_show_tempo(self.bpm or show.bpm, show.beats_per_bar)
         store = session.store
-        for name, lora in self.setlist.lora_params().items():
-            if name not in store:
-                store.register(lora_spec(name, default=lora.scale))
         request = pipeline_request(self.setlist)
         if request is not None:
             session.events.publish(SCOPE_LOAD, request)
@@ -95,7 +92,6 @@ class SetlistRunner:
             "cue.goto": lambda arg, source: seq.goto(arg, self.now()),
             "cue.arm": lambda arg, source: seq.arm(arg, self.now()),
             "panic": lambda arg, source: seq.panic(self.now()),
-            "freeze": lambda arg, source: seq.freeze(self.now()),
             "blackout": lambda arg, source: seq.blackout(self.now()),
         }
         for name, handler in actions.items():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from engines import all_params, presets
 from perform.clock import TempoClock
-from perform.registry import build_store, lora_spec
+from perform.registry import build_store, register_lora
 from perform.sequencer import Sequencer
 from perform.setlist import load_setlist
 
@@ -15,10 +15,9 @@ class ShowHarness:
     def __init__(self, path: Path, bpm: float | None = None, start: float = 100.0) -> None:
         self.t = start
         self.store = build_store(presets(), "medusa", all_params(), clock=lambda: self.t)
-        self.store.set_expander("engine.preset", lambda key: presets()[key].params)
         self.setlist = load_setlist(path, self.store.specs, presets())
         for name, lora in self.setlist.lora_params().items():
-            self.store.register(lora_spec(name, default=lora.scale))
+            register_lora(self.store, name, lora.scale)
         show = self.setlist.show
         self.clock = TempoClock(bpm=bpm or show.bpm, beats_per_bar=show.beats_per_bar)
         self.clock.start(start)

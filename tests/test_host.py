@@ -45,7 +45,6 @@ def store():
     from engines import all_params, presets
 
     store = build_store(presets(), "medusa", all_params())
-    store.set_expander("engine.preset", preset_values)
     store.apply("engine.preset", "medusa", "default")
     return store
 
@@ -138,12 +137,11 @@ def test_master_fade_is_left_to_the_program_bus(store):
 
 
 def test_reseed_grows_a_new_organism_and_crossfades_to_it(store):
-    store.apply("engine.crossfade", 0.2, "tui")
     host = make_host(store)
     host.start()
     assert wait_for(lambda: host.engine is not None)
     first = host.current
-    store.apply("engine.reseed", 1, "tui")
+    store.transition({"engine.reseed": 1}, 0.2, source="tui")
     assert wait_for(lambda: host.current is not first)
     assert host.current.seed == first.seed + 1 and host.current.engine == first.engine
     assert wait_for(lambda: host.outgoing is None)  # the crossfade ended, the old one is gone
@@ -168,7 +166,6 @@ def test_a_preset_of_the_same_engine_morphs_without_a_new_organism(store):
 
 
 def test_another_engines_preset_crossfades_without_stalling_frames(store):
-    store.apply("engine.crossfade", 0.3, "tui")
     host = make_host(store, warmup_steps=150)
     host.start()
     assert wait_for(lambda: host.engine is not None)
@@ -187,8 +184,9 @@ def test_another_engines_preset_crossfades_without_stalling_frames(store):
     watcher = threading.Thread(target=watch)
     watcher.start()
     posted = host.mailbox.posted
-    store.apply("engine.preset", "coral", "midi")
+    store.transition({"engine.preset": "coral"}, 0.3, source="midi")
     assert wait_for(lambda: host.current.engine == "lenia")
+    assert host._fade_seconds == 0.3  # the crossfade takes the transition's own time
     grown = host.mailbox.posted
     assert wait_for(lambda: host.outgoing is None)
     stop.set()

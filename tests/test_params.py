@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from perform.errors import ParamError
-from perform.params import ParamSpec, ParamStore
+from perform.params import Expansion, ParamSpec, ParamStore
 from perform.registry import build_store
 
 
@@ -104,7 +104,7 @@ def test_ramp_follows_its_curve(curve, halfway):
     clock = FakeClock()
     store = make_store(clock)
     store.apply("lenia.mu", 0.1, "setlist")
-    store.ramp_to("lenia.mu", 0.3, 4.0, curve)
+    store.transition({"lenia.mu": 0.3}, 4.0, curve, "setlist")
     clock.t = 1.0
     store.advance()
     quarter = store.get("lenia.mu")
@@ -123,8 +123,8 @@ def test_ramp_follows_its_curve(curve, halfway):
 def test_manual_write_cancels_only_that_ramp():
     clock = FakeClock()
     store = make_store(clock)
-    store.ramp_to("lenia.mu", 0.35, 10.0)
-    store.ramp_to("lenia.sigma", 0.06, 10.0)
+    store.transition({"lenia.mu": 0.35}, 10.0, source="setlist")
+    store.transition({"lenia.sigma": 0.06}, 10.0, source="setlist")
     clock.t = 5.0
     store.advance()
     store.apply("lenia.mu", 0.1, "midi")  # a performer grabs the fader
@@ -137,14 +137,14 @@ def test_manual_write_cancels_only_that_ramp():
 
 def test_ramp_on_an_enum_snaps():
     store = make_store()
-    store.ramp_to("color.palette", "b", 3.0)
+    store.transition({"color.palette": "b"}, 3.0, source="setlist")
     assert store.get("color.palette") == "b" and not store.ramping("color.palette")
 
 
 async def test_ramps_run_on_the_loop_clock():
     store = make_store()
     store.attach(asyncio.get_running_loop())
-    store.ramp_to("lenia.mu", 0.3, 0.1)
+    store.transition({"lenia.mu": 0.3}, 0.1, source="setlist")
     await asyncio.sleep(0.2)
     assert store.get("lenia.mu") == pytest.approx(0.3)
     store.detach()
@@ -213,13 +213,14 @@ def test_snapshot_is_immutable_and_isolated_across_threads():
 
 def test_expander_fills_in_unless_given():
     store = make_store()
-    store.set_expander("color.palette", lambda v: {"lenia.mu": {"a": 0.1, "b": 0.2, "c": 0.3}[v]})
+    table = {"a": 0.1, "b": 0.2, "c": 0.3}
+    store.set_expander("color.palette", lambda v, old: Expansion({"lenia.mu": table[v]}))
     store.apply("color.palette", "b", "setlist")
     assert store.get("lenia.mu") == 0.2
     store.apply_many({"color.palette": "c", "lenia.mu": 0.06}, "setlist")
     assert store.get("lenia.mu") == 0.06
-    store.apply_many({"color.palette": "a"}, "setlist", expand=False)
-    assert store.get("lenia.mu") == 0.06
+    store.transition({"color.palette": "a"}, 2.0, source="setlist")  # the same meaning
+    assert store.ramp_target("lenia.mu") == 0.1
 
 
 def test_actions_are_declared_bound_and_never_raise():

@@ -144,7 +144,8 @@ transition = { seconds = 4, curve = "linear", snap = ["color.brightness"] }
     assert h.store.get("color.brightness") == 2.0  # listed in snap
     assert h.store.get("color.hue") == pytest.approx(0.125)  # floats glide
     assert h.store.get("prompt.a") == "deep sea"
-    assert h.store.get("prompt.transition") == 4.0  # Scope blends over the same 4 s
+    timing = h.store.snapshot.transitions["prompt.a"]  # Scope blends over the same 4 s
+    assert timing.seconds == 4.0 and timing == h.store.snapshot.transitions["color.hue"]
 
 
 def test_same_engine_preset_glides_its_parameters(tmp_path):
@@ -171,13 +172,18 @@ transition = { seconds = 2, curve = "linear" }
 
 
 def test_cross_engine_switch_crossfades_and_snaps_the_new_engine(tmp_path, monkeypatch):
-    from engines import presets
+    from engines import preset_values, presets
     from engines.catalog import Preset
     from perform.params import ParamSpec
 
     fake = dict(presets())
     fake["soliton"] = Preset("soliton", "other_engine", "Other", {"color.hue": 0.6})
-    monkeypatch.setattr("perform.sequencer.get_preset", lambda key: fake[key])
+    monkeypatch.setattr("perform.registry.get_preset", lambda key: fake[key])
+    real = preset_values
+    monkeypatch.setattr(
+        "perform.registry.preset_values",
+        lambda key: {"color.hue": 0.6} if key == "soliton" else real(key),
+    )
     body = """
 [[scenes]]
 name = "a"
@@ -196,17 +202,18 @@ transition = { seconds = 3, curve = "linear" }
         ParamSpec("engine.preset", "enum", default="medusa", choices=(*spec.choices, "soliton")),
         replace=True,
     )
-    h.store.apply_many({"engine.preset": "soliton"}, "tui", expand=False)  # another engine runs
-    h.store.apply("engine.crossfade", 0.5, "tui")
+    h.store.apply("engine.preset", "soliton", "tui")  # another engine runs
     h.seq.go(T0)
-    assert h.store.get("engine.crossfade") == 0.0  # instant scene: no crossfade
-    h.store.apply_many({"engine.preset": "soliton", "gray_scott.feed": 0.02}, "tui", expand=False)
+    assert h.store.snapshot.transitions["engine.preset"].seconds == 0.0  # instant: no crossfade
+    h.store.apply_many({"engine.preset": "soliton", "gray_scott.feed": 0.02}, "tui")
     h.at(T0 + 1)
     h.seq.go(h.t)
-    assert h.store.get("engine.crossfade") == 3.0  # the host crossfades the organisms over 3 s
+    # the host crossfades the organisms over the scene's own 3 s
+    assert h.store.snapshot.transitions["engine.preset"].seconds == 3.0
     assert h.store.get("gray_scott.feed") == pytest.approx(0.031)  # the new engine starts on target
     h.wait(1.5)
-    assert h.store.get("color.hue") == pytest.approx(0.25)  # shared render params still glide
+    # shared render params still glide (from soliton's 0.6: a preset is a complete scene)
+    assert h.store.get("color.hue") == pytest.approx(0.55)
 
 
 def test_panic_fades_then_a_second_panic_cuts(tmp_path):

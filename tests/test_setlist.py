@@ -245,4 +245,4 @@ def test_a_lora_scale_the_parameter_cannot_hold_is_refused(tmp_path):
         + '[[scope.loras]]\nname = "arcane"\npath = "/loras/arcane.safetensors"\n'
         + '[[scenes]]\nname = "x"\nloras = { arcane = 3.0 }\n'
     )
-    assert "scenes[0].loras.arcane: scale 3.0 is outside -2..2" in error_of(tmp_path, text)
+    assert "scenes[0].loras.arcane: LoRA scale 3 is outside -2..2" in error_of(tmp_path, text)

@@ -85,6 +85,12 @@ async def test_a_headless_show_drives_scope_with_transitions_and_lora_scales(tmp
         session.events.subscribe("notice", notices.append)
         assert await run_headless(session, seconds=60, out=lines.append) == 0
         assert any("finished" in line for line in lines), lines
+        # Per scene, when the organism and the prompt reached their targets (how close
+        # they land is tests/test_transitions.py's, on a fake clock).
+        for scene, seconds in (("scene 2 City", 2.0), ("scene 3 Forest", 1.0)):
+            landing = next(line for line in lines if line.startswith(scene + ":"))
+            assert f"transition {seconds:.2f} s; organism at target +" in landing, landing
+            assert " chunks of " in landing and "apart " in landing, landing
         runner = session.component("setlist")
         taken = {runner.setlist.scenes[i].name: t for t, i in runner.sequencer.taken}
         assert list(taken) == ["Storm", "City", "Forest"]

@@ -19,7 +19,7 @@ from perform.mapping.model import BindModel, ControlModel, LedModel, TargetModel
 from perform.mapping.shape import Shape
 from perform.mapping.takeover import TakeoverState
 from perform.params import ParamSpec, ParamStore
-from perform.registry import lora_spec
+from perform.registry import register_lora
 from perform.tomlfile import TomlSource, format_loc
 
 MAX_PROBLEMS = 12
@@ -247,7 +247,7 @@ class Compiler:
             return self.store.spec(name)
         parts = name.split(".")
         if len(parts) == 3 and parts[0] == "lora" and parts[2] == "scale" and parts[1]:
-            self.store.register(lora_spec(name))  # the one LoRA convention: register if absent
+            register_lora(self.store, name)
             return self.store.spec(name)
         self.problems.add(
             loc,

@@ -243,7 +243,7 @@ class Mapper:
             self.stats.applied += len(coerced)
         for name, (value, seconds) in writes.ramps.items():
             try:
-                self.store.ramp_to(name, value, seconds, "linear", source)
+                self.store.transition({name: value}, seconds, "linear", source)
                 owner = writes.owners.get(name)
                 if owner is not None:
                     owner.takeover.wrote(self.store.spec(name).coerce(value))

@@ -6,13 +6,18 @@ every stream period into the size-1 mailbox (RGB for previews and I420 for the s
 both from the renderer), and reports its statistics to the event loop with
 ``call_soon_threadsafe``. It touches nothing else that the loop owns.
 
-* A preset of the same engine only changes parameters: the store's ``engine.preset``
-  expander writes them and the slew glides them (rule parameters over about 2 s), so
-  the organism morphs without a reseed or a stall.
+* The engine follows the store's ramps: a parameter the store is gliding (a scene, a
+  preset taken with a transition) reaches the engine as the store moves it, never
+  smoothed again, so the organism lands when Scope's prompt does.
+* :class:`Slew` is only a safety glide for *raw* jumps (a plain write with no transition,
+  e.g. a fader flicked across a rule parameter, or a preset taken with no duration):
+  rule and structural parameters would kill the organism if they jumped, so they glide
+  over their spec's ``smoothing`` (about 2 s); safe ones follow within a frame or two.
 * A preset of another engine, or ``engine.reseed``, grows a new organism on a worker
   thread (:mod:`perform.render.switch`) while the current one keeps running, then
-  crossfades the two over ``engine.crossfade`` seconds. Until the first organism is
-  ready the host posts black frames.
+  crossfades the two over the duration of the transition that asked for it
+  (:data:`DEFAULT_CROSSFADE` for a plain write). Until the first organism is ready the
+  host posts black frames.
 * ``master.fade`` is *not* applied here: the organism is rendered at full level for Scope
   and the program bus fades the audience's picture (:mod:`perform.program.bus`);
   ``engine.freeze`` holds the simulation while frames keep flowing.
@@ -69,21 +74,31 @@ class EngineStats:
     """Side of the world the organism runs at now (smaller than asked on a starved CPU)."""
 
 
+DEFAULT_CROSSFADE = 2.0
+"""Seconds two organisms crossfade when a plain write (no transition) switched engines."""
+
+
 class Slew:
-    """One-pole smoothing towards the snapshot's targets, per parameter time constant."""
+    """The engine's safety glide: one-pole smoothing of *raw* jumps, per time constant.
+
+    Names in ``timed`` (the store glides them as part of a transition) pass through
+    untouched: the store's ramp is the one smoothing a transition gets.
+    """
 
     def __init__(self, smoothing: Mapping[str, float]) -> None:
         self.taus = {k: v for k, v in smoothing.items() if v > 0}
         self.values: dict[str, float] = {}
 
-    def update(self, targets: Mapping[str, Any], dt: float) -> dict[str, Any]:
+    def update(
+        self, targets: Mapping[str, Any], dt: float, timed: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
         out = dict(targets)
         for name, tau in self.taus.items():
             target = targets.get(name)
             if not isinstance(target, int | float):
                 continue
             current = self.values.get(name)
-            if current is None:
+            if current is None or name in timed:
                 current = float(target)
             else:
                 current += (float(target) - current) * (1.0 - math.exp(-dt / tau))
@@ -161,6 +176,9 @@ class EngineHost:
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reseed_seen: int | None = None
+        self._cause = "engine.preset"
+        """The parameter whose write asked for the organism being grown (its transition
+        times the crossfade)."""
         self._seq = 0
         self._steps = 0
         self._render_s: deque[float] = deque(maxlen=30)
@@ -239,9 +257,12 @@ class EngineHost:
         wanted: tuple[str, int] | None = None
         if reseed != self._reseed_seen:
             self._reseed_seen = reseed
+            self._cause = "engine.reseed"
             seed += 1
             wanted = (preset, seed)
         elif self.current is None or engine != self.current.engine:
+            if self._grower.key != (preset, seed):
+                self._cause = "engine.preset"
             wanted = (preset, seed)
             if self.current is not None and self._held is None:
                 self._held = _shared(self._params)
@@ -274,7 +295,8 @@ class EngineHost:
         self.outgoing, self.current = self.current, slot
         self._outgoing_held, self._held = self._held, None
         self._fade_start = now
-        self._fade_seconds = max(0.0, float(snap.get("engine.crossfade", 2.0)))
+        timing = snap.transitions.get(self._cause)
+        self._fade_seconds = DEFAULT_CROSSFADE if timing is None else timing.seconds
         self.switches += 1
 
     def _fade(self, now: float) -> float:
@@ -335,7 +357,7 @@ class EngineHost:
             try:
                 snap = self._snapshot()
                 self._manage(snap, now)
-                params = self._params = self.slew.update(snap, dt)
+                params = self._params = self.slew.update(snap, dt, snap.timed)
                 # master.fade belongs to the program bus: Scope gets the organism at full
                 # level (ready when the light comes back), and nothing is faded twice.
                 params["master.fade"] = 1.0

@@ -2,9 +2,9 @@
 
 A switch to another engine's preset (or a reseed) never stops the picture: the new
 organism is built and warmed on a worker thread while the current one keeps running;
-when it is ready the host shows both, crossfading over ``engine.crossfade`` seconds,
-then drops the old one. The warm-up grows the organism freely first (no flows, like the
-prototype's warm-up) and then lets the flows shape it.
+when it is ready the host shows both, crossfading over the duration of the transition
+that asked for it, then drops the old one. The warm-up grows the organism freely first
+(no flows, like the prototype's warm-up) and then lets the flows shape it.
 """
 
 from __future__ import annotations

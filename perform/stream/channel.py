@@ -9,12 +9,20 @@ least 2 steps, so no prompt change hard-cuts the cache (§2.4-2.5); LoRA scales 
 path, throttled (each one cuts); with tempo sync on, prompt changes and cuts carry
 ``_quantized`` so Scope lands them on the beat.
 
+Timing comes with each change (:class:`perform.params.Transition`): a prompt moved by a
+store transition goes once, straight to the transition's final blend, over the time the
+transition has left, so Scope's picture arrives when the store's ramps (the organism)
+do; a LoRA ride is sent on a grid that ends one chunk before the transition's end with
+the target value, so the last scale shows with them. A plain write blends over
+``prompt_transition``.
+
 :class:`Planner` is pure (time is passed in); :class:`perform.stream.pump.Pump` runs it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +30,7 @@ from typing import Any
 from perform.config import ScopeConfig
 from perform.errors import ParamError
 from perform.events import TempoState
-from perform.params import ChangeSet, ParamStore
+from perform.params import ChangeSet, ParamStore, Transition
 from perform.prompts import blend
 from perform.stream.lora import LoraTable, Throttle
 
@@ -38,7 +46,7 @@ SIMPLE_KEYS = {
 its last frame with an older timestamp and its encoder fails for the rest of the session),
 so a pause is held on our side (``OutputReceiver.hold``) and Scope never hears of it."""
 VIDEO_ONLY = frozenset({"noise_scale", "noise_controller"})
-PROMPT_PARAMS = frozenset({"prompt.a", "prompt.b", "prompt.mix", "prompt.transition"})
+PROMPT_PARAMS = frozenset({"prompt.a", "prompt.b", "prompt.mix"})
 MIN_TRANSITION_STEPS = 2
 """A transition of fewer steps counts as a cut (§2.5)."""
 SETTLE_CHUNKS = 8
@@ -69,7 +77,7 @@ class Settings:
     tempo_sync: bool = False
     quantize: str = "bar"
     lookahead_ms: float = 0.0
-    transition_unit: str = "seconds"
+    prompt_transition: float = 2.0
     chunk_period: float = 1 / 15
 
     @classmethod
@@ -81,7 +89,7 @@ class Settings:
             tempo_sync=scope.tempo_sync,
             quantize=scope.quantize,
             lookahead_ms=scope.lookahead_ms,
-            transition_unit=scope.transition_unit,
+            prompt_transition=scope.prompt_transition,
             chunk_period=scope.chunk_period,
         )
 
@@ -105,6 +113,14 @@ class Planner:
         self._refuse = refuse or (lambda param, message: None)
         self._pending: dict[str, Any] = {}
         self._prompt_kind: str | None = None
+        self._prompt_timing: Transition | None = None
+        """The timed transition the pending prompt change belongs to (None: plain)."""
+        self._prompt_timing_sent: Transition | None = None
+        self._prompt_at = 0.0
+        """When the held timed prompt change may go (see :meth:`_prompt_ready`)."""
+        self._lora_end: float | None = None
+        """While a timed LoRA ride runs: when it ends (its sends are aligned to it)."""
+        self._lora_params: dict[str, str] = {}
         self._cut = False
         self._lora_pending: dict[str, float] = {}
         self._lora_sent: dict[str, float] = {}
@@ -118,6 +134,9 @@ class Planner:
         self.pending_since: float | None = None
         self.bad_prompt: str | None = None
         self.sent_messages = 0
+        self.landings: dict[Transition, tuple[float, int]] = {}
+        """For the last few timed prompt changes: (when Scope's blend should end on our
+        clock, its number of chunks). The headless runner prints it per scene."""
 
     # --- input ------------------------------------------------------------------------
     def changes(self, changes: ChangeSet, now: float) -> bool:
@@ -129,16 +148,27 @@ class Planner:
             if name in SIMPLE_KEYS:
                 self._pending[SIMPLE_KEYS[name]] = scope_value(name, change.value)
             elif name in PROMPT_PARAMS:
-                if name != "prompt.transition":
-                    kind = "mix" if name == "prompt.mix" else "text"
-                    self._prompt_kind = "text" if "text" in (kind, self._prompt_kind) else "mix"
+                self._prompt_change(name, change.transition)
             elif name.startswith("lora.") and name.endswith(".scale"):
-                self._lora_change(name, float(change.value))
+                self._lora_change(name, float(change.value), change.transition)
         if self.has_pending() and not before:
             self.pending_since = now
         return self.has_pending()
 
-    def _lora_change(self, param: str, value: float) -> None:
+    def _prompt_change(self, name: str, timing: Transition | None) -> None:
+        if timing is not None and timing.seconds > 0:
+            if timing == self._prompt_timing_sent:
+                return  # a later step of a glide whose final blend is already on its way
+            self._prompt_timing = timing
+            self._prompt_kind = "text"
+            self._prompt_at = 0.0
+            return
+        kind = "mix" if name == "prompt.mix" else "text"
+        self._prompt_kind = "text" if "text" in (kind, self._prompt_kind) else "mix"
+        if kind == "text":
+            self._prompt_timing = timing
+
+    def _lora_change(self, param: str, value: float, timing: Transition | None) -> None:
         if not self.loras.known:
             return  # before the first load: the stream opens with the store's current scales
         refusal = self.loras.refusal(param)
@@ -148,6 +178,11 @@ class Planner:
         adapter = self.loras.adapter(param)
         assert adapter is not None
         self._lora_pending[adapter.path] = value
+        self._lora_params[adapter.path] = param
+        # Scope applies a scale at its next chunk and shows it a chunk later: the last
+        # send of a ride goes one chunk before the ride ends.
+        timed = timing is not None and timing.seconds > 0
+        self._lora_end = timing.end - self.chunk_period if timing is not None and timed else None
 
     def vace_images(self, server_paths: list[str], now: float) -> None:
         """Send these reference images (Scope's paths) once; ``[]`` clears them (§2.3)."""
@@ -184,10 +219,13 @@ class Planner:
         )
 
     # --- prompts ----------------------------------------------------------------------
-    def desired_prompts(self) -> list[dict[str, Any]] | None:
-        """The A/B blend Scope should target (the default prompt when both are empty)."""
+    def desired_prompts(self, final: bool = False) -> list[dict[str, Any]] | None:
+        """The A/B blend Scope should target (the default prompt when both are empty);
+        ``final``: at the end of a running ``prompt.mix`` glide."""
         a, b = str(self.store.get("prompt.a")), str(self.store.get("prompt.b"))
         mix = float(self.store.get("prompt.mix"))
+        if final and self.store.ramping("prompt.mix"):
+            mix = float(self.store.ramp_target("prompt.mix"))
         try:
             items = blend(a, b, mix)
             if not items:
@@ -200,12 +238,12 @@ class Planner:
         self.bad_prompt = None
         return [item.as_scope() for item in items]
 
-    def transition_seconds(self) -> float:
-        value = float(self.store.get("prompt.transition"))
-        if self.settings.transition_unit == "beats":
-            bpm = self._tempo.bpm if self._tempo is not None else 120.0
-            return value * 60.0 / max(bpm, 1.0)
-        return value
+    def transition_seconds(self, now: float) -> float:
+        """How long the pending prompt change blends: what its transition has left."""
+        timing = self._prompt_timing
+        if timing is None:
+            return self.settings.prompt_transition
+        return max(0.0, timing.end - now)
 
     def _transition(self, prompts: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         return {
@@ -240,8 +278,10 @@ class Planner:
             params["lora_scales"] = scales
         self._pending.clear()
         self._prompt_kind = None
+        self._prompt_timing = None
         self._cut = False
         self._lora_pending.clear()
+        self._lora_end = None
         self._settle = {}
         self.pending_since = None
         return params
@@ -251,7 +291,7 @@ class Planner:
         out = []
         self._lora_sent = {}
         for param, adapter in self.loras.by_param.items():
-            if not adapter.live or param not in self.store:
+            if self.loras.refusal(param) is not None or param not in self.store:
                 continue
             value = float(self.store.get(param))
             self._lora_sent[adapter.path] = value
@@ -280,22 +320,31 @@ class Planner:
                 continue
             live[key] = value
         self._pending.clear()
-        if self._prompt_kind is not None:
-            prompts = self.desired_prompts()
+        timed = self._prompt_timing is not None and self._prompt_timing.seconds > 0
+        if self._prompt_kind is not None and (not timed or self._prompt_ready(now)):
+            prompts = self.desired_prompts(final=timed)
             if prompts is not None and prompts != self.prompts_sent:
                 if self._prompt_kind == "text":
-                    seconds = self.transition_seconds()
+                    seconds = self.transition_seconds(now)
                     target = quantized if self.settings.tempo_sync else live
                 else:
                     seconds, target = 0.0, live  # a fader glide: the shortest clean blend
                 target["prompts"] = prompts
                 target["transition"] = self._transition(prompts, seconds)
                 self.prompts_sent = prompts
+                if timed and self._prompt_timing is not None:
+                    steps = target["transition"]["num_steps"]
+                    self._landed(self._prompt_timing, now + steps * self.chunk_period, steps)
+            if timed:
+                self._prompt_timing_sent = self._prompt_timing
             self._prompt_kind = None
+            self._prompt_timing = None
         if self._cut:
             (quantized if self.settings.tempo_sync else live)["reset_cache"] = True
             self._cut = False
-        if self._lora_pending and self._lora_throttle.ready(now):
+        if self._lora_pending and self._lora_throttle.ready(now, self._lora_end):
+            if self._lora_end is not None and now >= self._lora_end - 1e-3:
+                self._lora_finals()
             scales: list[dict[str, Any]] = [
                 {"path": path, "scale": round(scale, 5)}
                 for path, scale in self._lora_pending.items()
@@ -326,6 +375,33 @@ class Planner:
         self.sent_messages += len(messages)
         return messages
 
+    def _landed(self, timing: Transition, at: float, steps: int) -> None:
+        self.landings[timing] = (at, steps)
+        while len(self.landings) > 8:
+            del self.landings[next(iter(self.landings))]
+
+    def _prompt_ready(self, now: float) -> bool:
+        """Whether a timed prompt change may go now. It waits (less than a chunk) for a
+        whole number of chunks before its transition's end: Scope then ends the blend on
+        a chunk boundary in the same phase as the LoRA rider's last send, so the prompt
+        and the scale show together, when the store's ramps end."""
+        timing = self._prompt_timing
+        assert timing is not None
+        if not self._prompt_at:
+            chunks = math.floor((timing.end - now) / self.chunk_period + 1e-6)
+            if chunks < MIN_TRANSITION_STEPS:
+                return True
+            self._prompt_at = timing.end - chunks * self.chunk_period
+        return now >= self._prompt_at - 1e-6
+
+    def _lora_finals(self) -> None:
+        """At a ride's end, send each ridden scale's target (the store's last ramp step
+        may land a tick after the send)."""
+        for path, param in self._lora_params.items():
+            if path in self._lora_pending and self.store.ramping(param):
+                self._lora_pending[path] = float(self.store.ramp_target(param))
+        self._lora_end = None
+
     def _remember(self, message: dict[str, Any], now: float) -> None:
         """Keep what a settle re-send may repeat (see :data:`SETTLE_CHUNKS`)."""
         self._settle.update({k: v for k, v in message.items() if k in SETTLE_KEYS})
@@ -353,11 +429,14 @@ class Planner:
         """When a held-back item (LoRA, beat) becomes sendable; None if nothing waits."""
         times = []
         if self._lora_pending:
-            times.append(self._lora_throttle.next_at())
+            times.append(self._lora_throttle.next_at(self._lora_end))
         if self._beat_dirty:
             times.append(self._beat_throttle.next_at())
-        if self._pending or self._prompt_kind or self._cut:
+        if self._pending or self._cut:
             times.append(0.0)
+        if self._prompt_kind:
+            timed = self._prompt_timing is not None and self._prompt_timing.seconds > 0
+            times.append(self._prompt_at if timed else 0.0)
         if self._settle:
             times.append(self._settle_at)
         return min(times) if times else None

@@ -32,7 +32,7 @@ from perform.events import (
     TempoState,
 )
 from perform.params import ChangeSet
-from perform.registry import lora_spec
+from perform.registry import register_lora
 from perform.stream import loading
 from perform.stream.actions import bind_actions
 from perform.stream.assets import AssetUploader
@@ -400,14 +400,9 @@ class ScopeLink:
         assert self._session is not None
         store = self._session.store
         for param, adapter in self.loras.update(adapters, request.lora_names).items():
-            if param not in store:
-                store.register(
-                    lora_spec(
-                        param,
-                        default=adapter.scale,
-                        doc=f"LoRA {adapter.stem} ({adapter.merge_mode}).",
-                    )
-                )
+            register_lora(
+                store, param, adapter.scale, f"LoRA {adapter.stem} ({adapter.merge_mode})."
+            )
         self.board.warnings = self.loras.warnings()
         self.board.pipeline = " + ".join(request.pipeline_ids)
 

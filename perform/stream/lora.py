@@ -9,9 +9,10 @@ second, and the last value of a ride is always sent (trailing edge).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
-from perform.registry import lora_param_name
+from perform.registry import lora_param_name, lora_range_error
 from perform.stream.scope_api import LoraAdapter
 
 
@@ -56,6 +57,12 @@ class LoraTable:
                 f"{param}: no LoRA called '{name}' is loaded in Scope (loaded: {loaded}); "
                 "add it to [scope] loras (or the scene's pipeline) to ride it."
             )
+        if (why := lora_range_error(adapter.scale)) is not None:
+            return (
+                f"{param}: Scope has '{adapter.stem}' loaded at {why.removeprefix('LoRA ')}, "
+                "so perform does not ride it (a ride would change its look at once). Load it "
+                "with a scale in range to ride it."
+            )
         if not adapter.live:
             return (
                 f"{param}: '{adapter.stem}' was loaded with {adapter.merge_mode}, so Scope "
@@ -79,11 +86,17 @@ class Throttle:
         self.interval = 1.0 / rate
         self.last: float | None = None
 
-    def ready(self, now: float) -> bool:
-        return self.last is None or now - self.last >= self.interval - 1e-9
+    def ready(self, now: float, end: float | None = None) -> bool:
+        return now >= self.next_at(end) - 1e-9
 
-    def next_at(self) -> float:
-        return 0.0 if self.last is None else self.last + self.interval
+    def next_at(self, end: float | None = None) -> float:
+        """When the next event may go. With ``end`` (a timed ride), sends are aligned to a
+        grid that ends exactly on ``end``, so the last one lands then, never a full
+        interval after it, and never two closer than ``interval``."""
+        earliest = 0.0 if self.last is None else self.last + self.interval
+        if end is None or earliest >= end or self.last is None:
+            return earliest
+        return end - math.floor((end - earliest) / self.interval + 1e-9) * self.interval
 
     def mark(self, now: float) -> None:
         self.last = now

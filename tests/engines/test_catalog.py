@@ -32,7 +32,7 @@ def test_parameter_names_are_prefixed_and_unique():
     names = [d.name for d in all_params()]
     assert len(names) == len(set(names))
     prefixes = {n.split(".")[0] for n in names}
-    assert prefixes == {*ENGINES, "color", "flow", "organism"}
+    assert prefixes == {*ENGINES, "color", "flow", "organism", "engine"}  # engine.speed: the host
 
 
 def test_a_preset_is_a_complete_scene():

@@ -83,7 +83,7 @@ async def test_params_by_native_and_normalised_address_and_every_type_tag(osc_se
         message("/vj/engine/speed", (2.5, "f")),
         message("/vj/color/hue", (0.25, "d")),
         message("/vj/norm/master/fade", (0, "i")),
-        message("/vj/prompt/transition", (7, "h")),
+        message("/vj/organism/stir", (3, "h")),
         message("/vj/color/palette", (2, "i")),
         message("/vj/engine/freeze", (True, "T")),
         message("/vj/scope/noise_scale", (False, "F")),
@@ -96,7 +96,7 @@ async def test_params_by_native_and_normalised_address_and_every_type_tag(osc_se
     assert store.get("engine.speed") == 2.5 and store.last_source("engine.speed") == "osc"
     assert store.get("color.hue") == 0.25
     assert store.get("master.fade") == 0.0
-    assert store.get("prompt.transition") == 7.0
+    assert store.get("organism.stir") == 3.0
     assert store.get("engine.preset") == "labyrinth"
     assert store.get("color.palette") == "bioluminescent"
     assert store.get("engine.freeze") == "on"  # T -> index 1 of off/on

@@ -14,14 +14,14 @@ def test_range_invert_curve_steps_deadzone(mapper, store):
         '[[bind]]\ncc = 1\nparam = "engine.speed"\nrange = [0.5, 2.5]\n' + JUMP + "\n"
         '[[bind]]\ncc = 2\nparam = "master.fade"\ninvert = true\n' + JUMP + "\n"
         '[[bind]]\ncc = 3\nparam = "color.hue"\ncurve = "exponential"\n' + JUMP + "\n"
-        '[[bind]]\ncc = 4\nparam = "prompt.transition"\nrange = [0, 10]\nsteps = 11\n' + JUMP + "\n"
+        '[[bind]]\ncc = 4\nparam = "tempo.bpm"\nrange = [20, 120]\nsteps = 11\n' + JUMP + "\n"
         '[[bind]]\ncc = 5\nparam = "scope.noise_scale"\ndeadzone = 0.1\n' + JUMP
     )
     m.handle([cc(1, 127), cc(2, 127), cc(3, 64), cc(4, 50), cc(5, 5)])
     assert store.get("engine.speed") == 2.5
     assert store.get("master.fade") == 0.0
     assert 0.0 < store.get("color.hue") < 0.2  # exponential: slow start
-    assert store.get("prompt.transition") == 4.0  # 50/127 = 0.39 -> step 4 of 10
+    assert store.get("tempo.bpm") == 60.0  # 50/127 = 0.39 -> step 4 of 10
     assert store.get("scope.noise_scale") == 0.0  # inside the bottom deadzone
     m.handle([cc(5, 120)])
     assert store.get("scope.noise_scale") == 1.0

@@ -76,7 +76,7 @@ def test_jump_takes_over_at_once(mapper, store):
 def test_a_setlist_ramp_keeps_running_until_the_fader_picks_it_up(mapper, store, clock):
     m = mapper('[[bind]]\ncc = 1\nparam = "engine.speed"\n')
     m.handle([cc(1, 32)])
-    store.ramp_to("engine.speed", 3.0, 10.0, "linear", "setlist")
+    store.transition({"engine.speed": 3.0}, 10.0, "linear", "setlist")
     clock.t += 5.0
     store.advance()
     assert store.get("engine.speed") == pytest.approx((4 * 32 / 127 + 3.0) / 2)

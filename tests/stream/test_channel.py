@@ -10,7 +10,7 @@ import pytest
 
 from engines import all_params, presets
 from perform.events import TempoState
-from perform.registry import build_store, lora_param_name, lora_spec
+from perform.registry import build_store, lora_param_name, register_lora
 from perform.stream.channel import Planner, Settings, num_steps
 from perform.stream.lora import LoraTable
 from perform.stream.pump import Pump
@@ -20,8 +20,15 @@ PEFT = "/models/lora/arcane.safetensors"
 MERGED = "/models/lora/pixel_art.safetensors"
 
 
+class Clock:
+    """The store's clock in these tests: transitions start at ``t``."""
+
+    t = 0.0
+
+
 def make(**settings):
-    store = build_store(presets(), "medusa", all_params())
+    Clock.t = 0.0
+    store = build_store(presets(), "medusa", all_params(), clock=lambda: Clock.t)
     loras = LoraTable()
     loras.update(
         [
@@ -30,7 +37,7 @@ def make(**settings):
         ]
     )
     for param, adapter in loras.by_param.items():
-        store.register(lora_spec(param, default=adapter.scale))
+        register_lora(store, param, adapter.scale)
     refused: list[tuple[str, str]] = []
     planner = Planner(
         store,
@@ -69,7 +76,8 @@ def test_the_last_plain_values_are_repeated_once_after_a_quiet_spell():
     (repeat,) = planner.due(2.3)
     assert repeat == sent  # noise and the 2-step fader blend, once
     assert planner.due(5.0) == [] and planner.next_wake() is None
-    store.apply_many({"prompt.a": "c", "prompt.transition": 4.0}, "setlist")
+    Clock.t = 6.0
+    store.transition({"prompt.a": "c"}, 4.0, source="setlist")
     planner.due(6.0)
     assert planner.due(9.0) == []  # a long transition is never repeated
 
@@ -100,7 +108,8 @@ def test_empty_prompts_fall_back_to_the_default():
 
 def test_a_prompt_change_is_a_transition_with_steps_from_seconds():
     store, planner, _ = make()
-    store.apply_many({"prompt.a": "a storm over the sea", "prompt.transition": 3.0}, "setlist")
+    Clock.t = 1.0
+    store.transition({"prompt.a": "a storm over the sea"}, 3.0, source="setlist")
     (message,) = planner.due(1.0)
     target = [{"text": "a storm over the sea", "weight": 1.0}]
     assert message == {
@@ -113,14 +122,22 @@ def test_a_prompt_change_is_a_transition_with_steps_from_seconds():
     }
 
 
-def test_transition_in_beats_uses_the_tempo():
-    store, planner, _ = make(transition_unit="beats", tempo_sync=True)
+def test_a_prompt_sent_late_blends_over_what_its_transition_has_left():
+    store, planner, _ = make(tempo_sync=True)
     planner.tempo(TempoState(90.0, 0.0, 4, True, "tap"), 0.0)
     planner.due(0.0)
-    store.apply_many({"prompt.a": "x", "prompt.transition": 3.0}, "setlist")  # 3 beats = 2 s
-    messages = planner.due(5.0)
+    Clock.t = 4.0
+    store.transition({"prompt.a": "x"}, 3.0, source="setlist")
+    messages = planner.due(5.0)  # e.g. held back by the chunk pacing: 2 s are left
     quantized = next(m for m in messages if m.get("_quantized"))
     assert quantized["transition"]["num_steps"] == 20
+
+
+def test_a_plain_prompt_write_blends_over_the_configured_time():
+    store, planner, _ = make(prompt_transition=1.5)
+    store.apply("prompt.a", "x", "osc")
+    (message,) = planner.due(1.0)
+    assert message["transition"]["num_steps"] == 15
 
 
 def test_the_crossfader_glides_with_short_transitions_and_never_cuts():
@@ -139,7 +156,7 @@ def test_the_crossfader_glides_with_short_transitions_and_never_cuts():
 
 def test_unchanged_blend_sends_nothing():
     store, planner, _ = make()
-    store.apply("prompt.transition", 5.0, "tui")  # only the duration: nothing to send
+    store.transition({"prompt.a": ""}, 5.0, source="tui")  # the same prompt: nothing to send
     assert planner.due(1.0) == []
 
 
@@ -181,7 +198,7 @@ def test_a_lora_value_equal_to_the_last_sent_sends_nothing():
 def test_permanent_merge_and_unknown_loras_are_refused():
     store, planner, refused = make()
     store.apply(lora_param_name("pixel_art"), 1.0, "midi")
-    store.register(lora_spec("lora.ghost.scale"))
+    register_lora(store, "lora.ghost.scale")
     store.apply("lora.ghost.scale", 0.3, "midi")
     assert planner.due(1.0) == []
     assert "permanent_merge" in refused[0][1] and "runtime_peft" in refused[0][1]

@@ -121,9 +121,12 @@ async def test_prompt_editor_sends_one_transition(show_session: Session):
             store.get("prompt.a") == "a storm over the sea"
             and store.get("prompt.b") == "neon city :: 0.5"
         )
-        assert store.get("prompt.transition") == 6.0 and store.ramp_target("prompt.mix") == 0.25
+        assert store.ramp_target("prompt.mix") == 0.25
         together = [c for c in seen if "prompt.a" in c]
-        assert together and {"prompt.a", "prompt.b", "prompt.transition"} <= set(together[0])
+        assert together and {"prompt.a", "prompt.b"} <= set(together[0])
+        timing = together[0]["prompt.a"].transition  # one transition carries the 6 s
+        assert timing is not None and timing.seconds == 6.0
+        assert timing == together[0]["prompt.b"].transition
 
 
 async def test_prompt_editor_refuses_bad_input(show_session: Session):

@@ -15,13 +15,16 @@ from perform.tui.widgets.fader import Fader
 
 
 class PromptScreen(ModalScreen[bool]):
-    """Nothing reaches Scope until Send: then A, B and the transition go in one write,
-    and the crossfader glides to its new position over the same time."""
+    """Nothing reaches Scope until Send: then A, B and the crossfader go as one store
+    transition of the given length (Scope blends into it over that time)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "send", "Send"),
     ]
+
+    SECONDS = 2.0
+    """The transition field's starting value."""
 
     def __init__(self, store: ParamStore) -> None:
         super().__init__()
@@ -42,9 +45,7 @@ class PromptScreen(ModalScreen[bool]):
             yield Label("crossfader (prompt.mix)")
             yield Fader(float(store.get("prompt.mix")), id="mix")
             yield Label("transition (seconds)")
-            yield Input(
-                f"{float(store.get('prompt.transition')):g}", id="transition", type="number"
-            )
+            yield Input(f"{self.SECONDS:g}", id="transition", type="number")
             yield Static("", id="prompt-error")
             with Horizontal(id="prompt-buttons"):
                 yield Button("Cancel (esc)", id="cancel")
@@ -83,6 +84,6 @@ class PromptScreen(ModalScreen[bool]):
             error.update(f"transition must be a number of seconds >= 0, not {raw!r}")
             return
         mix = self.query_one("#mix", Fader).value
-        self.store.apply_many({"prompt.a": a, "prompt.b": b, "prompt.transition": seconds}, "tui")
-        self.store.ramp_to("prompt.mix", mix, seconds, "s-curve", "tui")
+        targets = {"prompt.a": a, "prompt.b": b, "prompt.mix": mix}
+        self.store.transition(targets, seconds, "s-curve", "tui")
         self.dismiss(True)
