@@ -5,7 +5,8 @@ automatic continues). Without one they used to do nothing — a performer jammin
 controller had no way to take the picture down. This component gives them the same
 meaning on the parameters alone: panic fades the master and every LoRA out (a second
 panic cuts at once), blackout toggles the master to black and back, freeze toggles the
-organism. Only built when there is no show (see :mod:`perform.build`).
+organism (a name for ``engine.freeze``, bound by the store itself, so it works with or
+without a show). Only built when there is no show (see :mod:`perform.build`).
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ class SafetyActions:
         self._unbind = [
             actions.bind("panic", self.panic),
             actions.bind("blackout", self.blackout),
-            actions.bind("freeze", self.freeze),
-        ]
+        ]  # freeze is a name for toggling engine.freeze, bound by the store itself
 
     async def stop(self) -> None:
         for unbind in self._unbind:
@@ -56,9 +56,9 @@ class SafetyActions:
             log.warning("second panic: hard cut to black")
             return
         self._panicked = True
-        store.ramp_to("master.fade", 0.0, self.panic_fade, "s-curve", who)
-        for name in loras:
-            store.ramp_to(name, 0.0, self.panic_fade, "linear", who)
+        store.transition({"master.fade": 0.0}, self.panic_fade, "s-curve", who)
+        if loras:
+            store.transition(dict.fromkeys(loras, 0.0), self.panic_fade, "linear", who)
         log.warning("panic: fading to black over %.1f s", self.panic_fade)
         self.session.notify("panic: fading to black (again: cut)", title="Panic")
 
@@ -71,11 +71,6 @@ class SafetyActions:
             store.apply("master.fade", self._blackout_level or 1.0, _source(source))
             self._blackout_level = None
         self._panicked = False
-
-    def freeze(self, arg: object, source: str) -> None:
-        store = self.session.store
-        frozen = store.get("engine.freeze") == "on"
-        store.apply("engine.freeze", "off" if frozen else "on", _source(source))
 
 
 def _source(source: str) -> str:

@@ -115,12 +115,11 @@ def test_a_starved_engine_degrades_to_a_smaller_world_and_stays_lit() -> None:
     fewer steps per frame, then regrows the organism in a world half as wide."""
     import time
 
-    from engines import all_params, numpy_backend, preset_values, presets
+    from engines import all_params, numpy_backend, presets
     from perform.registry import build_store
     from perform.render.host import MIN_WORLD, EngineHost
 
     store = build_store(presets(), "medusa", all_params())
-    store.set_expander("engine.preset", preset_values)
     store.apply("engine.preset", "medusa", "default")
     host = EngineHost.for_store(
         store, numpy_backend(), world=256, width=64, height=64, fps=15,
