@@ -131,8 +131,10 @@ async def test_live_engine_feeds_the_preview(still_session: Session):
         await eventually(lambda: preview.shown_fps > 0, timeout=30)
         # (black frames flow while the organism grows; then it steps)
         await eventually(
-            lambda: still_session.engine_stats is not None
-            and still_session.engine_stats.steps_per_second > 0,
+            lambda: (
+                still_session.engine_stats is not None
+                and still_session.engine_stats.steps_per_second > 0
+            ),
             timeout=30,
         )
 
