@@ -27,7 +27,7 @@ from typing import Any
 from perform.bench.common import Result, standalone_host
 from perform.errors import PerformError
 
-NAME = "drills-scope"
+NAME = "drills"
 HELP = "latency slope vs a quarter-rate pipeline, kill -9 and restart recovery, steps/s under a hog"
 INPUT_FPS = 30
 SIZE = 128
@@ -212,3 +212,8 @@ def run(options: argparse.Namespace) -> list[Result]:
             note="under a hog the host runs fewer steps per frame, then a smaller world",
         ),
     ]
+
+
+#: Run by ``perform bench drills`` after its own cases
+#: (see :func:`perform.bench.drills.extensions`).
+CASES = [run]

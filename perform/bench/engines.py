@@ -23,6 +23,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from perform.bench.common import Result
 
@@ -81,6 +82,20 @@ def _best_rate(
     return best
 
 
+def full_frame(organism: Any, params: dict[str, Any], world: int) -> None:
+    """One frame as a show makes it: step, regulation, colour at the world size, and the
+    device->host copy (one packed transfer on CuPy)."""
+    backend = organism.backend
+    organism.step(params)
+    organism.regulate(params)
+    picture = organism.render(params, world, world)
+    if picture.packed is not None:
+        backend.to_host_many(picture.packed, [(0, picture.packed.shape)])
+    else:
+        backend.to_host(picture.rgb)
+        backend.to_host(picture.yuv)
+
+
 def measure(preset: str, world: int, backend_name: str, windows: int, seconds: float) -> Result:
     from engines import Organism, get_preset, preset_values, select_backend
 
@@ -94,14 +109,7 @@ def measure(preset: str, world: int, backend_name: str, windows: int, seconds: f
         organism.engine.advance(params)
 
     def frame() -> None:
-        organism.step(params)
-        organism.regulate(params)
-        picture = organism.render(params, world, world)
-        if picture.packed is not None:
-            backend.to_host_many(picture.packed, [(0, picture.packed.shape)])
-        else:
-            backend.to_host(picture.rgb)
-            backend.to_host(picture.yuv)
+        full_frame(organism, params, world)
 
     for _ in range(10):
         frame()

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perform.bench.common import Result
+from perform.bench.engines import full_frame
 
 NAME = "gpu"
 HELP = "CuPy organism at 1024²: Lenia steps/s, graph-replayed steps/s, full frames/s"
@@ -62,6 +63,23 @@ def _rate(fn: Callable[[], object], sync: Callable[[], None], seconds: float) ->
     return best
 
 
+def _replays_per_s(graph: Any, stream: Any, seconds: float) -> float:
+    """Replays per second of a captured graph (best of three windows of ``seconds``)."""
+    best = 0.0
+    for _ in range(3):
+        replays, t0 = 0, time.perf_counter()
+        while True:
+            graph.launch(stream)
+            replays += 1
+            if replays % 4 == 0:
+                stream.synchronize()
+                elapsed = time.perf_counter() - t0
+                if elapsed >= seconds:
+                    break
+        best = max(best, replays / elapsed)
+    return best
+
+
 def _graph_rate(organism: Any, params: dict[str, Any], steps: int, seconds: float) -> Any:
     """Capture ``steps`` rule steps into a CUDA graph and time its replays.
 
@@ -91,19 +109,7 @@ def _graph_rate(organism: Any, params: dict[str, Any], steps: int, seconds: floa
         graph.launch(stream)
         stream.synchronize()
         error = max(float(cupy.abs(f - e).max()) for f, e in zip(fields, eager, strict=True))
-        best = 0.0
-        for _ in range(3):
-            replays, t0 = 0, time.perf_counter()
-            while True:
-                graph.launch(stream)
-                replays += 1
-                if replays % 4 == 0:
-                    stream.synchronize()
-                    elapsed = time.perf_counter() - t0
-                    if elapsed >= seconds:
-                        break
-            best = max(best, replays * steps / elapsed)
-    return best, error
+    return _replays_per_s(graph, stream, seconds) * steps, error
 
 
 def _graph_frames(organism: Any, params: dict[str, Any], world: int, seconds: float) -> float:
@@ -126,19 +132,7 @@ def _graph_frames(organism: Any, params: dict[str, Any], world: int, seconds: fl
             organism.step(params)
             organism.render(params, world, world)
         graph = stream.end_capture()
-        best = 0.0
-        for _ in range(3):
-            replays, t0 = 0, time.perf_counter()
-            while True:
-                graph.launch(stream)
-                replays += 1
-                if replays % 4 == 0:
-                    stream.synchronize()
-                    elapsed = time.perf_counter() - t0
-                    if elapsed >= seconds:
-                        break
-            best = max(best, replays * frames / elapsed)
-    return best
+    return _replays_per_s(graph, stream, seconds) * frames
 
 
 def copy_bandwidth() -> float:
@@ -171,14 +165,7 @@ def measure(preset: str, world: int, seconds: float, graph: bool = True) -> Resu
     sync = backend.synchronize
 
     def frame() -> None:
-        organism.step(params)
-        organism.regulate(params)
-        picture = organism.render(params, world, world)
-        if picture.packed is not None:
-            backend.to_host_many(picture.packed, [(0, picture.packed.shape)])
-        else:
-            backend.to_host(picture.rgb)
-            backend.to_host(picture.yuv)
+        full_frame(organism, params, world)
 
     for _ in range(20):
         frame()

@@ -215,4 +215,7 @@ def run(options: argparse.Namespace) -> list[Result]:
         results.append(asyncio.run(_failover(2 if quick else 5)))
     finally:
         sys.setswitchinterval(old)
+    from perform.bench import window  # the stage window's keys belong to this suite too
+
+    results.extend(window.run(options))
     return results
