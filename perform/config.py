@@ -273,8 +273,9 @@ SINK_KINDS: tuple[str, ...] = get_args(SinkKind)
 
 
 class WindowConfig(Strict):
-    display: int = Field(0, ge=0, le=16)
-    """Which display the stage window opens on (0 = the first)."""
+    display: int = Field(1, ge=1, le=16)
+    """Which display the stage window opens on (1 = the first, as ``perform outputs``
+    numbers them)."""
     fullscreen: bool = True
     vsync: bool = True
 

@@ -85,7 +85,7 @@ def test_search_order_and_relative_paths(tmp_path, monkeypatch):
 def test_output_section_defaults_and_errors(tmp_path):
     output = AppConfig().output
     assert (output.stall_ms, output.width, output.height, output.sinks) == (400, 0, 0, [])
-    assert output.window.fullscreen and output.window.vsync and output.window.display == 0
+    assert output.window.fullscreen and output.window.vsync and output.window.display == 1
     assert (output.name, output.organism_stream, output.organism_name) == (
         "perform",
         False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from perform.events import PROGRAM_STATE
@@ -20,6 +21,8 @@ from perform.program.record import RecordSink
 from perform.program.registry import build_sink
 from perform.program.sink import ProgramSink, SinkState
 from perform.program.state import ProgramState
+from perform.program.window import WindowSink
+from perform.program.window.actions import bind_window_actions
 
 if TYPE_CHECKING:
     from perform.build import RunOptions
@@ -44,6 +47,7 @@ class ProgramComponent:
         self._session: Session | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._told: set[tuple[str, str, str]] = set()
+        self._unbind: list[Callable[[], None]] = []
 
     async def start(self, session: Session) -> None:
         self._session = session
@@ -64,7 +68,10 @@ class ProgramComponent:
         )
         kinds = list(dict.fromkeys([*config.output.sinks, *self.outputs]))
         for kind in kinds:
-            self.sinks.append(build_sink(kind, config.output))
+            sink = build_sink(kind, config.output)
+            self.sinks.append(sink)
+            if isinstance(sink, WindowSink):  # its keys' twins: the window.* actions
+                self._unbind.append(bind_window_actions(session.store.actions, sink))
         if self.recorder is not None:
             self.sinks.append(self.recorder)
         for sink in self.sinks:
@@ -73,6 +80,9 @@ class ProgramComponent:
         self.bus.start()
 
     async def stop(self) -> None:
+        for unbind in self._unbind:
+            unbind()
+        self._unbind.clear()
         bus, self.bus = self.bus, None
         if bus is not None:
             await asyncio.get_running_loop().run_in_executor(None, bus.stop)

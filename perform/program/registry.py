@@ -49,6 +49,8 @@ class UnavailableSink:
 
 def build_sink(kind: str, config: OutputConfig) -> ProgramSink:
     """The sink ``kind`` built from ``config``; an :class:`UnavailableSink` when it can't be."""
+    import perform.program.sinks  # noqa: F401  (the shipped sinks register themselves)
+
     factory = SINKS.get(kind)
     if factory is None:
         known = ", ".join(sorted(SINKS)) or "none"

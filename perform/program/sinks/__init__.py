@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from perform.config import OutputConfig
+from perform.program.registry import register_sink
 from perform.program.sink import ProgramSink
 
 
@@ -103,3 +105,23 @@ def _why_not(sink: ProgramSink) -> str | None:
 
 def platform_name() -> str:
     return {"darwin": "macOS", "win32": "Windows"}.get(sys.platform, sys.platform.capitalize())
+
+
+def _from_config(kind: str) -> Callable[[OutputConfig], ProgramSink]:
+    """The bus's factory for ``kind``: ``[output]`` (and ``--output``) as the sink's options."""
+
+    def build(config: OutputConfig) -> ProgramSink:
+        return FACTORIES[kind](
+            name=config.name,
+            organism=config.organism_stream,
+            organism_name=config.organism_name,
+            display=config.window.display,
+            fullscreen=config.window.fullscreen,
+            vsync=config.window.vsync,
+        )
+
+    return build
+
+
+for _kind in FACTORIES:
+    register_sink(_kind, _from_config(_kind))
