@@ -287,13 +287,15 @@ async def test_a_stuck_sink_never_slows_the_bus_or_its_neighbours():
 
 def test_unknown_and_failing_kinds_become_visible_statuses():
     config = OutputConfig()
-    missing = build_sink("ndi", OutputConfig(name="stage"))
+    missing = build_sink("hologram", OutputConfig(name="stage"))
     assert missing.status().state == SinkState.UNAVAILABLE
-    assert "no 'ndi' output" in missing.status().detail and missing.name == "stage"
+    assert "no 'hologram' output" in missing.status().detail and missing.name == "stage"
 
     def broken(cfg: OutputConfig) -> ProgramSink:
         raise RuntimeError("libndi.so.6 not found")
 
+    build_sink("vcam", config).close()  # the shipped sinks register themselves first
+    shipped = SINKS["vcam"]
     register_sink("vcam", broken)
     try:
         sink = build_sink("vcam", config)
@@ -302,7 +304,7 @@ def test_unknown_and_failing_kinds_become_visible_statuses():
         register_sink("vcam", lambda cfg: CollectingSink(cfg.name))
         assert isinstance(build_sink("vcam", config), CollectingSink)
     finally:
-        SINKS.pop("vcam", None)
+        register_sink("vcam", shipped)
 
 
 def test_sinks_get_frames_from_the_bus_thread_not_the_caller():
