@@ -61,8 +61,9 @@ class ProgramState:
 
     def same_as(self, other: ProgramState | None) -> bool:
         """Equal in everything a viewer shows (counters aside)."""
-        if other is None:
-            return False
+        return other is not None and self._shown() == other._shown()
+
+    def _shown(self) -> tuple[object, ...]:
         return (
             self.source,
             self.wanted,
@@ -73,14 +74,4 @@ class ProgramState:
             round(self.level, 2),
             round(self.scope_weight, 2),
             self.sinks,
-        ) == (
-            other.source,
-            other.wanted,
-            other.health,
-            other.failover,
-            other.frozen,
-            other.black,
-            round(other.level, 2),
-            round(other.scope_weight, 2),
-            other.sinks,
         )
