@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -56,9 +57,9 @@ FLICKER_WINDOW = 16
 REC709 = numpy.array([0.2126, 0.7152, 0.0722], dtype=numpy.float32)
 
 
-def luminance(rgb: numpy.ndarray) -> numpy.ndarray:
-    """Rec.709 Y (0-255, float32) of an ``(H, W, 3+)`` uint8 frame."""
-    return rgb[..., :3].astype(numpy.float32) @ REC709
+def luminance(rgb: Any, xp: ModuleType = numpy) -> Any:
+    """Rec.709 Y (0-255, float32) of an ``(H, W, 3+)`` uint8 frame held by ``xp``."""
+    return rgb[..., :3].astype(xp.float32) @ xp.asarray(REC709)
 
 
 def flicker(means: Sequence[float], window: int = FLICKER_WINDOW) -> float:
@@ -118,27 +119,33 @@ class Liveness:
 class Meter:
     """Judges a series of RGB frames at ``fps`` (feed them in order)."""
 
-    def __init__(self, fps: float = FPS) -> None:
+    def __init__(self, fps: float = FPS, xp: ModuleType = numpy) -> None:
         self.fps = fps
+        self.xp = xp
+        """The frames' array module: NumPy, or CuPy (reduced on the device)."""
         self.lit: list[float] = []
         self.means: list[float] = []
         self.motion: list[float] = []
         self.finite = True
         self._previous: tuple[numpy.ndarray, numpy.ndarray] | None = None
 
-    def add(self, rgb: numpy.ndarray) -> None:
-        y = luminance(rgb)
-        if not numpy.isfinite(y).all():
-            self.finite = False
+    def add(self, rgb: Any) -> None:
+        """Judge one frame (on its device: only five numbers per frame reach the host)."""
+        xp = self.xp
+        y = luminance(rgb, xp)
         lit = y > LIT_Y
-        self.lit.append(float(lit.mean()))
-        self.means.append(float(y.mean()))
+        figures = [xp.isfinite(y).all(), lit.mean(), y.mean()]
         if self._previous is not None:
             py, plit = self._previous
             either = lit | plit
-            count = int(either.sum())
-            diff = float(numpy.abs(y - py)[either].sum()) / count if count else 0.0
-            self.motion.append(diff)
+            figures += [either.sum(), xp.where(either, xp.abs(y - py), 0).sum()]
+        finite, lit_share, mean, *rest = (float(v) for v in xp.stack(figures).tolist())
+        self.finite = self.finite and bool(finite)
+        self.lit.append(lit_share)
+        self.means.append(mean)
+        if rest:
+            count, moved = rest
+            self.motion.append(moved / count if count else 0.0)
         self._previous = (y, lit)
 
     def judge(self, preset: str, engine: str) -> Liveness:
@@ -199,16 +206,17 @@ def watch(
     from perform.render import offline
 
     width, height = size or (world, world)
-    meter = Meter(FPS)
+    chosen = select_backend(backend)
+    meter = Meter(FPS, chosen.xp)
     skip = int(round(growth * FPS))
     total = growth + seconds
-    frames = offline.frames(
-        preset, select_backend(backend), world=world, width=width, height=height, fps=FPS,
+    frames = offline.pictures(
+        preset, chosen, world=world, width=width, height=height, fps=FPS,
         seconds=total, warmup=warmup, seed=seed, overrides=dict(overrides or {}),
     )  # fmt: skip
-    for i, still in enumerate(frames):
+    for i, (_, picture) in enumerate(frames):
         if i >= skip:
-            meter.add(still.rgb)
+            meter.add(picture.rgb)
         if progress is not None and i % int(10 * FPS) == 0 and i:
             progress(i / FPS, total)
     return meter.judge(preset, get_preset(preset).engine)
