@@ -19,13 +19,16 @@ import contextlib
 import logging
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perform.clock import PPQN, MidiClockFollower, TapTempo, TempoClock
 from perform.config import TempoConfig
 from perform.errors import ConfigError
 from perform.events import MIDI_CLOCK, TEMPO_STATE, MidiClock
 from perform.params import ChangeSet
+
+if TYPE_CHECKING:
+    from perform.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class TempoComponent:
         self.clock = TempoClock(bpm=config.bpm, beats_per_bar=config.beats_per_bar)
         self.taps = TapTempo()
         self.midi = MidiClockFollower()
-        self.session: Any = None
+        self.session: Session | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._offset = 0.0
         self._beat_handle: asyncio.TimerHandle | None = None
@@ -56,7 +59,7 @@ class TempoComponent:
     def now(self) -> float:
         return self._loop.time() if self._loop is not None else time.monotonic()
 
-    async def start(self, session: Any) -> None:
+    async def start(self, session: Session) -> None:
         self.session = session
         self._loop = asyncio.get_running_loop()
         # MIDI timestamps are perf_counter() seconds taken on the rtmidi thread.

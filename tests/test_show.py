@@ -13,6 +13,8 @@ from engines import numpy_backend
 from perform.build import RunOptions, build_session
 from perform.config import PROJECT_ROOT
 from perform.events import MIDI_CLOCK, SCOPE_LOAD, SHOW_STATE, TEMPO_STATE, MidiClock
+from perform.show import SetlistRunner
+from perform.tempo import TempoComponent
 from tests.conftest import small_config
 from tests.helpers import eventually, run_perform
 
@@ -31,7 +33,7 @@ async def test_quantized_go_fires_on_the_beat_of_the_real_clock(tmp_path):
     session.events.subscribe(SHOW_STATE, states.append)
     await session.start(engine=False)
     try:
-        runner, tempo = session.component("setlist"), session.component("tempo")
+        runner, tempo = session.component(SetlistRunner), session.component(TempoComponent)
         for i in range(6):
             await asyncio.sleep(0.13)  # pressed somewhere between beats (a beat is 0.25 s)
             action = "cue.back" if runner.sequencer.index == 1 else "cue.go"
@@ -99,7 +101,7 @@ async def test_tempo_follows_midi_clock_and_publishes_beats():
     session.events.subscribe(TEMPO_STATE, tempo_states.append)
     await session.start(engine=False)
     try:
-        tempo = session.component("tempo")
+        tempo = session.component(TempoComponent)
         base = time.perf_counter()
         session.events.publish(MIDI_CLOCK, MidiClock("start", base))
         period = 60 / 100 / 24
@@ -122,7 +124,7 @@ async def test_bpm_from_the_store_and_tap_tempo():
     session = build_session(small_config(), RunOptions(), backend=numpy_backend())
     await session.start(engine=False)
     try:
-        tempo = session.component("tempo")
+        tempo = session.component(TempoComponent)
         session.store.apply("tempo.bpm", 128, "osc")
         await asyncio.sleep(0)
         assert tempo.clock.bpm == 128
@@ -191,7 +193,7 @@ async def test_link_drives_the_clock():
             if any(s.source == "link" for s in states):
                 break
             await asyncio.sleep(0.1)
-        tempo = session.component("tempo")
+        tempo = session.component(TempoComponent)
         assert tempo.clock.source == "link" and tempo.clock.bpm == pytest.approx(132)
     finally:
         await session.stop()
