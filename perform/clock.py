@@ -5,9 +5,12 @@ nothing here sleeps or reads a clock by itself, so tests drive it with a fake on
 beat position is a straight line ``beat(t) = beat0 + (t - t0) * bpm / 60`` re-anchored
 whenever the tempo changes, so changing tempo never makes the beat jump.
 
+In a session the tempo itself is the store's ``tempo.bpm`` (see :mod:`perform.tempo`):
+``bpm`` here is the rate of the current stretch of the beat line, set from the store.
+
 Sources of tempo:
 
-* ``internal``: the show's bpm, or whatever ``set_bpm`` was last given;
+* ``internal``: the show's bpm, or what a performer wrote to ``tempo.bpm``;
 * ``tap``: :meth:`TempoClock.tap`; four or more taps set the tempo and put a beat on the
   last tap;
 * ``midi``: 24 pulses per quarter note from :class:`MidiClockFollower`, which fits a line

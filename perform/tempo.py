@@ -1,7 +1,15 @@
 """The tempo component: owns the session's TempoClock and keeps it in time.
 
-* ``tempo.bpm`` in the store is the tempo a performer sets (MIDI, OSC, TUI); the clock
-  follows it, and writes it back (source ``clock``) when tap, MIDI clock or Link move it;
+One tempo: ``tempo.bpm`` in the store is the tempo, and the only one. Whoever sets it —
+a performer (MIDI, OSC, the TUI), the show, a tap, MIDI clock or Link — writes the store
+(the last four with source ``clock``), and the clock takes its rate from the store in one
+place (:meth:`TempoComponent._follow_store`). The store, not the clock, holds it because
+every surface already reads and writes parameters there (faders, ``/vj/tempo/bpm``, the
+parameter table, OSC feedback, ramps); the clock keeps what only it can: the beat's
+position (re-anchored on each change, so the beat never jumps) and which source leads.
+While MIDI clock or Link leads, a performer's write is refused: the store is put back to
+the leader's tempo, so the store and the clock never disagree.
+
 * the ``tap`` action taps the tempo;
 * MIDI clock pulses arrive as ``MIDI_CLOCK`` events from the MIDI input; with
   ``[tempo] source = "midi"`` (or ``"auto"``, the default, once pulses arrive) the clock
@@ -66,7 +74,7 @@ class TempoComponent:
         self._offset = self._loop.time() - time.perf_counter()
         self.clock.start(self.now())
         store = session.store
-        store.apply("tempo.bpm", self.clock.bpm, "clock")
+        self._set_tempo(self.config.bpm)
         self._unsubscribe += [
             store.subscribe(self._on_changes),
             session.events.subscribe(MIDI_CLOCK, self.on_midi),
@@ -95,17 +103,17 @@ class TempoComponent:
         """A show starts: take its tempo unless an external clock is in charge."""
         self.clock.beats_per_bar = beats_per_bar
         if self.clock.source in ("internal", "tap"):
-            self.clock.set_bpm(bpm, self.now(), "internal")
-            self._changed()
+            self.clock.source = "internal"
+            self._set_tempo(bpm)
 
     def tap(self) -> float | None:
         now = self.now()
         bpm = self.taps.tap(now)
         if bpm is not None and self.clock.source in ("internal", "tap"):
-            self.clock.set_bpm(bpm, now, "tap")
+            self.clock.source = "tap"
             self.clock.resume(now)
             self.clock.align(now, math.floor(self.clock.beat_at(now) + 0.5))
-            self._changed()
+            self._set_tempo(bpm)
         return bpm
 
     def on_midi(self, event: MidiClock) -> None:
@@ -147,9 +155,8 @@ class TempoComponent:
             return
         self._take_source()
         self.clock.playing = True
-        self.clock.bpm = min(300.0, max(20.0, bpm))
         self.clock.align(at, beat)
-        self._changed()
+        self._set_tempo(bpm)
 
     # --- who owns the tempo ----------------------------------------------------------------
     def _take_source(self) -> None:
@@ -197,26 +204,41 @@ class TempoComponent:
         try:
             while True:
                 await link.sync(1)
-                now = self.now()
-                self.clock.bpm = float(link.tempo)
-                self.clock.align(now, float(link.beat))
-                self._changed()
+                self.clock.align(self.now(), float(link.beat))
+                self._set_tempo(float(link.tempo))
         finally:
             link.enabled = False
 
+    # --- the one tempo ----------------------------------------------------------------------
+    def _set_tempo(self, bpm: float) -> None:
+        """A source of this component (show, tap, MIDI clock, Link) sets the tempo: it
+        writes the store, and the clock follows at once."""
+        assert self.session is not None
+        self.session.store.apply("tempo.bpm", round(bpm, 3), "clock")
+        self._follow_store()
+
+    def _follow_store(self) -> None:
+        """The only place the clock's rate is set: from the store's ``tempo.bpm``."""
+        assert self.session is not None
+        bpm = float(self.session.store.get("tempo.bpm"))
+        if bpm != self.clock.bpm:
+            self.clock.set_bpm(bpm, self.now())
+        self._changed()
+
     def _on_changes(self, changes: ChangeSet) -> None:
         change = changes.get("tempo.bpm")
-        if change is None or change.source == "clock":
+        if change is None or change.source == "clock" or self.session is None:
+            return  # its own writes were followed when made
+        if self.clock.source not in ("internal", "tap"):
+            # MIDI clock or Link leads: the performer's tempo is refused (put back).
+            self.session.store.apply("tempo.bpm", round(self.clock.bpm, 3), "clock")
             return
-        if self.clock.source in ("internal", "tap"):
-            self.clock.set_bpm(float(change.value), self.now(), "internal")
-            self.clock.resume(self.now())
-            self._changed(write=False)
+        self.clock.source = "internal"
+        self.clock.resume(self.now())
+        self._follow_store()
 
     # --- outputs -------------------------------------------------------------------------
-    def _changed(self, write: bool = True) -> None:
-        if write and self.session is not None:
-            self.session.store.apply("tempo.bpm", round(self.clock.bpm, 3), "clock")
+    def _changed(self) -> None:
         self._publish()
         self._schedule_beat()
 

@@ -112,6 +112,11 @@ async def test_tempo_follows_midi_clock_and_publishes_beats():
         await asyncio.sleep(0)
         assert session.store.get("tempo.bpm") == pytest.approx(100, abs=0.5)
         assert session.store.last_source("tempo.bpm") == "clock"
+        # one tempo: while MIDI leads, a performer's write is refused, not held beside it
+        session.store.apply("tempo.bpm", 140, "osc")
+        await eventually(lambda: session.store.last_source("tempo.bpm") == "clock", 5)
+        assert session.store.get("tempo.bpm") == pytest.approx(tempo.clock.bpm)
+        assert tempo.clock.bpm == pytest.approx(100, abs=0.5) and tempo.clock.source == "midi"
         session.events.publish(MIDI_CLOCK, MidiClock("stop", base + 4 * 24 * period))
         assert not tempo.clock.playing
         # stopped: the tempo is the performer's again (taps, tempo.bpm)
@@ -128,11 +133,13 @@ async def test_bpm_from_the_store_and_tap_tempo():
         session.store.apply("tempo.bpm", 128, "osc")
         await asyncio.sleep(0)
         assert tempo.clock.bpm == 128
-        fake = iter([10.0, 10.6, 11.2, 11.8])
-        tempo.now = lambda: next(fake)
-        for _ in range(4):
+        for at in (10.0, 10.6, 11.2, 11.8):  # taps on a fake clock, 0.6 s apart
+            tempo.now = lambda at=at: at
             session.store.actions.invoke("tap", None, "midi")
         assert tempo.clock.bpm == pytest.approx(100) and tempo.clock.source == "tap"
+        assert session.store.get("tempo.bpm") == pytest.approx(100)  # one tempo
+        assert tempo.clock.beat_at(11.8) == pytest.approx(round(tempo.clock.beat_at(11.8)))
+        assert session.store.actions.failures == 0
     finally:
         await session.stop()
 
