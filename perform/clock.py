@@ -96,12 +96,6 @@ class TempoClock:
             fire = self.time_of_beat(boundary) - lookahead
         return fire
 
-    def to_seconds(self, amount: float, unit: Literal["seconds", "beats", "bars"]) -> float:
-        if unit == "seconds":
-            return amount
-        beats = amount * (self.beats_per_bar if unit == "bars" else 1)
-        return beats * 60.0 / self.bpm
-
     def state(self, now: float) -> TempoState:
         return TempoState(
             self.bpm, self.beat_at(now), self.beats_per_bar, self.playing, self.source
@@ -139,18 +133,11 @@ class MidiClockFollower:
         self.window = window
         self.pulses: deque[tuple[int, float]] = deque(maxlen=window)
         self.count = 0
-        self.running = False
 
-    def start(self, at: float) -> None:
+    def start(self) -> None:
+        """A MIDI Start: count pulses from zero (Stop and Continue are the clock's)."""
         self.pulses.clear()
         self.count = 0
-        self.running = True
-
-    def stop(self) -> None:
-        self.running = False
-
-    def resume(self) -> None:
-        self.running = True
 
     def position(self, sixteenths: int) -> None:
         self.pulses.clear()

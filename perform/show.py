@@ -99,7 +99,6 @@ class SetlistRunner:
             "blackout": lambda arg, source: seq.blackout(self.now()),
         }
         for name, handler in actions.items():
-            store.actions.define(name, name)
             self._unbind.append(store.actions.bind(name, self._wrap(handler)))
         self._on_state(seq.state(self.now()))
         if self.autostart:

@@ -127,19 +127,17 @@ class TempoComponent:
                 self._follow_midi(at)
         elif event.kind == "start":
             self._stopped = False
-            self.midi.start(at)
+            self.midi.start()
             self._take_source()
             self.clock.start(at, 0.0)
             self._changed()
         elif event.kind == "stop":
-            self.midi.stop()
             self.clock.stop(at)
             self._stopped = True
             self._fall_back("MIDI clock stopped")
             self._changed()
         elif event.kind == "continue":
             self._stopped = False
-            self.midi.resume()
             self._take_source()
             self.clock.resume(at)
             self._changed()
