@@ -112,8 +112,7 @@ class TempoComponent:
         if bpm is not None and self.clock.source in ("internal", "tap"):
             self.clock.source = "tap"
             self.clock.resume(now)
-            self.clock.align(now, math.floor(self.clock.beat_at(now) + 0.5))
-            self._set_tempo(bpm)
+            self._set_tempo(bpm, beat=(now, math.floor(self.clock.beat_at(now) + 0.5)))
         return bpm
 
     def on_midi(self, event: MidiClock) -> None:
@@ -153,8 +152,7 @@ class TempoComponent:
             return
         self._take_source()
         self.clock.playing = True
-        self.clock.align(at, beat)
-        self._set_tempo(bpm)
+        self._set_tempo(bpm, beat=(at, beat))
 
     # --- who owns the tempo ----------------------------------------------------------------
     def _take_source(self) -> None:
@@ -202,25 +200,27 @@ class TempoComponent:
         try:
             while True:
                 await link.sync(1)
-                self.clock.align(self.now(), float(link.beat))
-                self._set_tempo(float(link.tempo))
+                self._set_tempo(float(link.tempo), beat=(self.now(), float(link.beat)))
         finally:
             link.enabled = False
 
     # --- the one tempo ----------------------------------------------------------------------
-    def _set_tempo(self, bpm: float) -> None:
+    def _set_tempo(self, bpm: float, *, beat: tuple[float, float] | None = None) -> None:
         """A source of this component (show, tap, MIDI clock, Link) sets the tempo: it
-        writes the store, and the clock follows at once."""
+        writes the store, and the clock follows at once (``beat``: the source also says
+        that time ``beat[0]`` is beat ``beat[1]``)."""
         assert self.session is not None
         self.session.store.apply("tempo.bpm", round(bpm, 3), "clock")
-        self._follow_store()
+        self._follow_store(beat)
 
-    def _follow_store(self) -> None:
+    def _follow_store(self, beat: tuple[float, float] | None = None) -> None:
         """The only place the clock's rate is set: from the store's ``tempo.bpm``."""
         assert self.session is not None
         bpm = float(self.session.store.get("tempo.bpm"))
         if bpm != self.clock.bpm:
             self.clock.set_bpm(bpm, self.now())
+        if beat is not None:
+            self.clock.align(*beat)
         self._changed()
 
     def _on_changes(self, changes: ChangeSet) -> None:
