@@ -74,7 +74,7 @@ class TempoComponent:
         self._offset = self._loop.time() - time.perf_counter()
         self.clock.start(self.now())
         store = session.store
-        self._set_tempo(self.config.bpm)
+        store.apply("tempo.bpm", self.clock.bpm, "clock")  # both start at [tempo] bpm
         self._unsubscribe += [
             store.subscribe(self._on_changes),
             session.events.subscribe(MIDI_CLOCK, self.on_midi),
@@ -217,7 +217,7 @@ class TempoComponent:
         """The only place the clock's rate is set: from the store's ``tempo.bpm``."""
         assert self.session is not None
         bpm = float(self.session.store.get("tempo.bpm"))
-        if bpm != self.clock.bpm:
+        if bpm != self.clock.bpm:  # the first tempo is [tempo] bpm on both sides
             self.clock.set_bpm(bpm, self.now())
         if beat is not None:
             self.clock.align(*beat)
