@@ -49,8 +49,9 @@ class ActionRegistry:
     failures: int = 0
     on_error: Callable[[str, BaseException], None] | None = None
 
-    def define(self, name: str, doc: str, takes_arg: bool = False, level: bool = False) -> None:
-        self._specs.setdefault(name, ActionSpec(name, doc, takes_arg, level))
+    def define(self, spec: ActionSpec) -> None:
+        """Declare an action (the first declaration of a name stays)."""
+        self._specs.setdefault(spec.name, spec)
 
     def spec(self, name: str) -> ActionSpec:
         try:

@@ -5,9 +5,12 @@ nothing here sleeps or reads a clock by itself, so tests drive it with a fake on
 beat position is a straight line ``beat(t) = beat0 + (t - t0) * bpm / 60`` re-anchored
 whenever the tempo changes, so changing tempo never makes the beat jump.
 
+In a session the tempo itself is the store's ``tempo.bpm`` (see :mod:`perform.tempo`):
+``bpm`` here is the rate of the current stretch of the beat line, set from the store.
+
 Sources of tempo:
 
-* ``internal``: the show's bpm, or whatever ``set_bpm`` was last given;
+* ``internal``: the show's bpm, or what a performer wrote to ``tempo.bpm``;
 * ``tap``: :meth:`TempoClock.tap`; four or more taps set the tempo and put a beat on the
   last tap;
 * ``midi``: 24 pulses per quarter note from :class:`MidiClockFollower`, which fits a line
@@ -93,12 +96,6 @@ class TempoClock:
             fire = self.time_of_beat(boundary) - lookahead
         return fire
 
-    def to_seconds(self, amount: float, unit: Literal["seconds", "beats", "bars"]) -> float:
-        if unit == "seconds":
-            return amount
-        beats = amount * (self.beats_per_bar if unit == "bars" else 1)
-        return beats * 60.0 / self.bpm
-
     def state(self, now: float) -> TempoState:
         return TempoState(
             self.bpm, self.beat_at(now), self.beats_per_bar, self.playing, self.source
@@ -136,18 +133,11 @@ class MidiClockFollower:
         self.window = window
         self.pulses: deque[tuple[int, float]] = deque(maxlen=window)
         self.count = 0
-        self.running = False
 
-    def start(self, at: float) -> None:
+    def start(self) -> None:
+        """A MIDI Start: count pulses from zero (Stop and Continue are the clock's)."""
         self.pulses.clear()
         self.count = 0
-        self.running = True
-
-    def stop(self) -> None:
-        self.running = False
-
-    def resume(self) -> None:
-        self.running = True
 
     def position(self, sixteenths: int) -> None:
         self.pulses.clear()

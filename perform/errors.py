@@ -47,10 +47,6 @@ class DeviceError(PerformError):
     title = "Device error"
 
 
-class EngineError(PerformError):
-    title = "Engine error"
-
-
 class StreamError(PerformError):
     title = "Scope link error"
 

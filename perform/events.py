@@ -1,7 +1,11 @@
 """A small publish/subscribe bus for status the UI and the outputs show.
 
-Topics are plain strings (``"engine.stats"``, ``"notice"``). Everything runs on the
-loop thread; a failing subscriber is logged and counted, never raised to the publisher.
+A topic is a typed object, :class:`Topic` ``[payload]``, one module-level constant per
+topic below (``ENGINE_STATS``, ``NOTICE``...): :meth:`EventBus.publish` and
+:meth:`EventBus.subscribe` take the constant, so mypy rejects a misspelt topic, a payload
+of the wrong type and a subscriber that expects another one. Topics compare by identity:
+two topics with the same name are two topics. Everything runs on the loop thread; a
+failing subscriber is logged and counted, never raised to the publisher.
 """
 
 from __future__ import annotations
@@ -9,7 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from perform.program.state import ProgramState
+    from perform.render.host import EngineStats
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +33,25 @@ class Notice:
     message: str
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Topic(Generic[T]):
+    """One stream of events whose payloads are ``T`` (the name is for logs only)."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"Topic({self.name!r})"
+
+
 @dataclass
 class EventBus:
-    _subscribers: dict[str, list[Callable[[Any], None]]] = field(default_factory=dict)
+    _subscribers: dict[Topic[Any], list[Callable[[Any], None]]] = field(default_factory=dict)
     errors: int = 0
 
-    def subscribe(self, topic: str, callback: Callable[[Any], None]) -> Callable[[], None]:
+    def subscribe(self, topic: Topic[T], callback: Callable[[T], None]) -> Callable[[], None]:
         self._subscribers.setdefault(topic, []).append(callback)
 
         def unsubscribe() -> None:
@@ -40,39 +61,39 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, topic: str, payload: Any = None) -> None:
+    def publish(self, topic: Topic[T], payload: T) -> None:
         for callback in list(self._subscribers.get(topic, ())):
             try:
                 callback(payload)
             except Exception:
                 self.errors += 1
-                log.exception("subscriber of %s failed", topic)
+                log.exception("subscriber of %s failed", topic.name)
 
 
 # --- topics shared between parts of the app -------------------------------------------
 # Producers publish these on ``session.events``; consumers subscribe. The payloads are
 # defined here so the parts can be built (and tested) independently of each other.
 
-ENGINE_STATS = "engine.stats"
-"""payload: perform.render.host.EngineStats (engine thread -> UI, headless)."""
-NOTICE = "notice"
-"""payload: Notice (anything -> the performer)."""
-MIDI_CLOCK = "midi.clock"
-"""payload: MidiClock (MIDI input -> the tempo clock)."""
-TEMPO_STATE = "tempo.state"
-"""payload: TempoState (clock -> feedback, Scope link, UI), on change and on every beat."""
-SHOW_STATE = "show.state"
-"""payload: ShowState (setlist runner -> feedback, UI, headless)."""
-CONTROL_MESSAGE = "control.message"
-"""payload: InputMessage (MIDI/OSC inputs -> monitor, learn)."""
-DEVICE_STATE = "device.state"
-"""payload: DeviceState (MIDI input/output -> UI, feedback)."""
-SCOPE_STATUS = "scope.status"
-"""payload: ScopeStatus (Scope link -> UI, headless)."""
-PROGRAM_STATE = "program.state"
-"""payload: perform.program.state.ProgramState (program bus thread -> UI, OSC, headless)."""
-SCOPE_LOAD = "scope.load"
-"""payload: PipelineRequest (setlist -> Scope link): load this pipeline before streaming."""
+ENGINE_STATS: Topic[EngineStats] = Topic("engine.stats")
+"""Engine thread -> UI, headless."""
+NOTICE: Topic[Notice] = Topic("notice")
+"""Anything -> the performer."""
+MIDI_CLOCK: Topic[MidiClock] = Topic("midi.clock")
+"""MIDI input -> the tempo clock."""
+TEMPO_STATE: Topic[TempoState] = Topic("tempo.state")
+"""Clock -> feedback, Scope link, UI, on change and on every beat."""
+SHOW_STATE: Topic[ShowState] = Topic("show.state")
+"""Setlist runner -> feedback, UI, headless."""
+CONTROL_MESSAGE: Topic[InputMessage] = Topic("control.message")
+"""MIDI/OSC inputs -> monitor, learn."""
+DEVICE_STATE: Topic[DeviceState] = Topic("device.state")
+"""MIDI input/output -> UI, feedback."""
+SCOPE_STATUS: Topic[ScopeStatus] = Topic("scope.status")
+"""Scope link -> UI, headless."""
+PROGRAM_STATE: Topic[ProgramState] = Topic("program.state")
+"""Program bus thread -> UI, OSC, headless."""
+SCOPE_LOAD: Topic[PipelineRequest] = Topic("scope.load")
+"""Setlist -> Scope link: load this pipeline before streaming."""
 
 
 @dataclass(frozen=True, slots=True)

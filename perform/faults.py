@@ -14,9 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
+from perform.inputs.hub import ControlHub
+from perform.inputs.midi import MidiInput
+from perform.inputs.osc import OscServer
 from perform.logs import THROTTLE
+from perform.stream import scope_link
+
+if TYPE_CHECKING:
+    from perform.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -33,28 +40,27 @@ LABELS = {
 }
 
 
-def fault_counts(session: Any) -> dict[str, int]:
+def fault_counts(session: Session) -> dict[str, int]:
     """Every fault counter of the session's components (missing ones are left out)."""
     counts: dict[str, int] = {}
-    midi = session.component("midi")
+    midi = session.component(MidiInput)
     if midi is not None:
         counts["midi_dropped"] = midi.stats.dropped
         counts["midi_malformed"] = midi.stats.malformed
         reader = getattr(midi, "_reader", None)
         counts["midi_errors"] = midi.stats.errors + int(getattr(reader, "errors", 0))
         counts["midi_send_errors"] = sum(link.send_errors for link in midi.links.values())
-    control = session.component("control")
+    control = session.component(ControlHub)
     if control is not None:
         counts["mapper_errors"] = control.mapper.stats.errors
         counts["refused"] = control.mapper.stats.refused
-    osc = session.component("osc")
+    osc = session.component(OscServer)
     if osc is not None:
         counts["osc_refused"] = int(osc.errors)
     counts["actions_failed"] = session.store.actions.failures + session.store.subscriber_errors
-    link = session.component("scope")
-    pump = getattr(link, "pump", None) if link is not None else None
-    if pump is not None:
-        counts["pump_send_errors"] = int(getattr(pump, "send_errors", getattr(pump, "errors", 0)))
+    link = scope_link(session)
+    if link is not None and link.pump is not None:
+        counts["pump_send_errors"] = link.pump.errors
     return counts
 
 
@@ -70,11 +76,11 @@ class FaultWatch:
 
     def __init__(self, every: float = 1.0) -> None:
         self.every = every
-        self.session: Any = None
+        self.session: Session | None = None
         self.last: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, session: Any) -> None:
+    async def start(self, session: Session) -> None:
         self.session = session
         self.last = fault_counts(session)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="perform-faults")
@@ -100,6 +106,7 @@ class FaultWatch:
 
     def check(self) -> str | None:
         """Log what grew since the last check (one line); returns it."""
+        assert self.session is not None, "checked only while started"
         now = fault_counts(self.session)
         grew = {k: v - self.last.get(k, 0) for k, v in now.items() if v > self.last.get(k, 0)}
         self.last = now

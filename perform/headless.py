@@ -9,11 +9,12 @@ import sys
 import time
 from collections.abc import Callable
 
-from perform.events import NOTICE, PROGRAM_STATE, SHOW_STATE, Notice, ShowState
+from perform.events import ENGINE_STATS, NOTICE, PROGRAM_STATE, SHOW_STATE, Notice, ShowState
 from perform.params import ChangeSet, Transition
 from perform.program.state import ProgramState
 from perform.render.host import EngineStats
 from perform.session import Session
+from perform.stream import scope_link
 
 
 class Landing:
@@ -60,8 +61,8 @@ class Landing:
             f"{self.name}: transition {timing.seconds:.2f} s; "
             f"organism at target +{organism:.2f} s; "
         )
-        link = self.session.component("scope")
-        planner = getattr(link, "planner", None)
+        link = scope_link(self.session)
+        planner = link.planner if link is not None else None
         landing = None if planner is None else planner.landings.get(timing)
         if planner is None or landing is None:
             self.out(line + "prompt: not sent (no Scope stream, or no prompt in this scene)")
@@ -167,7 +168,7 @@ async def run_headless(
     landing = Landing(session, out)
     session.store.subscribe(landing.on_changes)
     session.events.subscribe(SHOW_STATE, landing.on_show)
-    session.events.subscribe("engine.stats", on_stats)
+    session.events.subscribe(ENGINE_STATS, on_stats)
     session.events.subscribe(PROGRAM_STATE, on_program)
     session.events.subscribe(NOTICE, on_notice)
     session.events.subscribe(SHOW_STATE, on_show)

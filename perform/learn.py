@@ -2,7 +2,7 @@
 
 The core API the TUI drives (usable headless; the ``learn`` action calls :meth:`arm`)::
 
-    learner = session.component("control").learner
+    learner = session.component(ControlHub).learner
     learner.subscribe(on_status)          # LearnStatus on every state change
     learner.arm("color.hue")              # or an action: learner.arm("cue.go")
     # ... the performer moves a control ...

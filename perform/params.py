@@ -309,14 +309,6 @@ class ParamStore:
         for spec in specs:
             self.register(spec)
 
-    def unregister(self, name: str) -> None:
-        self._specs.pop(name, None)
-        self._values.pop(name, None)
-        self._meta.pop(name, None)
-        self._ramps.pop(name, None)
-        self._transitions.pop(name, None)
-        self._publish()
-
     @property
     def specs(self) -> Mapping[str, ParamSpec]:
         return MappingProxyType(self._specs)

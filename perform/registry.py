@@ -206,6 +206,6 @@ def build_store(
     )
     store.set_expander("engine.preset", expand_preset)
     for action in CORE_ACTIONS:
-        store.actions.define(action.name, action.doc, action.takes_arg, action.level)
+        store.actions.define(action)
     bind_param_actions(store)
     return store

@@ -12,9 +12,12 @@ without a show). Only built when there is no show (see :mod:`perform.build`).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perform.params import SOURCES
+
+if TYPE_CHECKING:
+    from perform.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +30,12 @@ class SafetyActions:
 
     def __init__(self, panic_fade: float = PANIC_FADE) -> None:
         self.panic_fade = panic_fade
-        self.session: Any = None
+        self.session: Session | None = None
         self._unbind: list[Any] = []
         self._panicked = False
         self._blackout_level: float | None = None
 
-    async def start(self, session: Any) -> None:
+    async def start(self, session: Session) -> None:
         self.session = session
         actions = session.store.actions
         self._unbind = [
@@ -46,7 +49,9 @@ class SafetyActions:
         self._unbind.clear()
 
     def panic(self, arg: object, source: str) -> None:
-        store = self.session.store
+        session = self.session
+        assert session is not None, "bound only while started"
+        store = session.store
         who = _source(source)
         loras = store.names("lora")
         if self._panicked and (
@@ -60,9 +65,10 @@ class SafetyActions:
         if loras:
             store.transition(dict.fromkeys(loras, 0.0), self.panic_fade, "linear", who)
         log.warning("panic: fading to black over %.1f s", self.panic_fade)
-        self.session.notify("panic: fading to black (again: cut)", title="Panic")
+        session.notify("panic: fading to black (again: cut)", title="Panic")
 
     def blackout(self, arg: object, source: str) -> None:
+        assert self.session is not None, "bound only while started"
         store = self.session.store
         if self._blackout_level is None:
             self._blackout_level = float(store.get("master.fade"))

@@ -6,6 +6,11 @@ any number of *components* (MIDI and OSC inputs, feedback outputs, the Scope lin
 the setlist runner), each started in order on the running loop and stopped in
 reverse. A component is any object with ``name`` and ``async start(session)`` /
 ``async stop()``.
+
+Components find each other by class, not by name: ``session.component(ScopeLink)`` is a
+``ScopeLink | None`` and ``session.require(TempoComponent)`` a ``TempoComponent``, so mypy
+checks every use (a misspelt class is an undefined name, a misspelt attribute an error);
+``name`` only labels logs.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from engines import (
     Backend,
@@ -25,7 +30,7 @@ from engines import (
 )
 from perform.config import AppConfig
 from perform.errors import ConfigError, PerformError
-from perform.events import EventBus, Notice, Severity
+from perform.events import ENGINE_STATS, NOTICE, EventBus, Notice, Severity
 from perform.params import ParamStore
 from perform.registry import build_store
 from perform.render.host import EngineHost, EngineStats
@@ -36,6 +41,9 @@ log = logging.getLogger(__name__)
 #: thread hold the GIL long enough to delay MIDI/OSC handling on the loop; 1 ms
 #: keeps input latency low at a negligible cost.
 SWITCH_INTERVAL = 0.001
+
+
+C = TypeVar("C")
 
 
 class Component(Protocol):
@@ -84,20 +92,27 @@ class Session:
         return self._running
 
     def add(self, component: Component) -> Component:
+        """Add a component before :meth:`start`; it starts and stops with the session."""
         if self._running:
             raise RuntimeError("add components before the session starts")
-        """Add a component before :meth:`start`; it starts and stops with the session."""
         self.components.append(component)
         return component
 
-    def component(self, name: str) -> Any:
-        """The component called ``name`` (None if there is none)."""
-        return next((c for c in self.components if c.name == name), None)
+    def component(self, kind: type[C]) -> C | None:
+        """The first component that is a ``kind`` (None if this run has none)."""
+        return next((c for c in self.components if isinstance(c, kind)), None)
+
+    def require(self, kind: type[C]) -> C:
+        """The first component that is a ``kind``, for callers that cannot run without it."""
+        found = self.component(kind)
+        if found is None:
+            raise LookupError(f"this session has no {kind.__name__} component")
+        return found
 
     def notify(self, message: str, *, title: str = "", severity: Severity = "information") -> None:
         """Tell the performer something (TUI toast, headless stderr line)."""
         log.log(logging.ERROR if severity == "error" else logging.INFO, "%s: %s", title, message)
-        self.events.publish("notice", Notice(severity, title, message))
+        self.events.publish(NOTICE, Notice(severity, title, message))
 
     async def start(self, *, engine: bool = True) -> None:
         """Start the store's loop hooks, the engine thread and every component."""
@@ -144,7 +159,7 @@ class Session:
 
     def _engine_stats(self, stats: EngineStats) -> None:
         self.engine_stats = stats
-        self.events.publish("engine.stats", stats)
+        self.events.publish(ENGINE_STATS, stats)
 
     def _action_failed(self, name: str, exc: BaseException) -> None:
         if isinstance(exc, PerformError):

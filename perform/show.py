@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perform.events import NOTICE, SCOPE_LOAD, SHOW_STATE, Notice, PipelineRequest, ShowState
 from perform.sequencer import Sequencer
 from perform.setlist import Setlist
+from perform.tempo import TempoComponent
+
+if TYPE_CHECKING:
+    from perform.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +63,7 @@ class SetlistRunner:
         self.autostart = autostart
         self.bpm = bpm
         self.sequencer: Sequencer | None = None
-        self.session: Any = None
+        self.session: Session | None = None
         self.states: list[ShowState] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
@@ -72,11 +76,11 @@ class SetlistRunner:
         assert self._loop is not None
         return self._loop.time()
 
-    async def start(self, session: Any) -> None:
+    async def start(self, session: Session) -> None:
         self.session = session
         self._loop = asyncio.get_running_loop()
         show = self.setlist.show
-        tempo = session.component("tempo")
+        tempo = session.require(TempoComponent)
         tempo.set_show_tempo(self.bpm or show.bpm, show.beats_per_bar)
         store = session.store
         request = pipeline_request(self.setlist)
@@ -95,7 +99,6 @@ class SetlistRunner:
             "blackout": lambda arg, source: seq.blackout(self.now()),
         }
         for name, handler in actions.items():
-            store.actions.define(name, name)
             self._unbind.append(store.actions.bind(name, self._wrap(handler)))
         self._on_state(seq.state(self.now()))
         if self.autostart:
@@ -142,7 +145,7 @@ class SetlistRunner:
         self._handle = None
         now = self.now()
         self.fire_errors.append(now - due)
-        assert self.sequencer is not None
+        assert self.sequencer is not None and self.session is not None
         try:
             self.sequencer.update(now)
         except Exception as exc:  # a bad scene must not stop the show's clock

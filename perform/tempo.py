@@ -1,7 +1,15 @@
 """The tempo component: owns the session's TempoClock and keeps it in time.
 
-* ``tempo.bpm`` in the store is the tempo a performer sets (MIDI, OSC, TUI); the clock
-  follows it, and writes it back (source ``clock``) when tap, MIDI clock or Link move it;
+One tempo: ``tempo.bpm`` in the store is the tempo, and the only one. Whoever sets it —
+a performer (MIDI, OSC, the TUI), the show, a tap, MIDI clock or Link — writes the store
+(the last four with source ``clock``), and the clock takes its rate from the store in one
+place (:meth:`TempoComponent._follow_store`). The store, not the clock, holds it because
+every surface already reads and writes parameters there (faders, ``/vj/tempo/bpm``, the
+parameter table, OSC feedback, ramps); the clock keeps what only it can: the beat's
+position (re-anchored on each change, so the beat never jumps) and which source leads.
+While MIDI clock or Link leads, a performer's write is refused: the store is put back to
+the leader's tempo, so the store and the clock never disagree.
+
 * the ``tap`` action taps the tempo;
 * MIDI clock pulses arrive as ``MIDI_CLOCK`` events from the MIDI input; with
   ``[tempo] source = "midi"`` (or ``"auto"``, the default, once pulses arrive) the clock
@@ -19,13 +27,16 @@ import contextlib
 import logging
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perform.clock import PPQN, MidiClockFollower, TapTempo, TempoClock
 from perform.config import TempoConfig
 from perform.errors import ConfigError
 from perform.events import MIDI_CLOCK, TEMPO_STATE, MidiClock
 from perform.params import ChangeSet
+
+if TYPE_CHECKING:
+    from perform.session import Session
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +53,7 @@ class TempoComponent:
         self.clock = TempoClock(bpm=config.bpm, beats_per_bar=config.beats_per_bar)
         self.taps = TapTempo()
         self.midi = MidiClockFollower()
-        self.session: Any = None
+        self.session: Session | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._offset = 0.0
         self._beat_handle: asyncio.TimerHandle | None = None
@@ -56,14 +67,14 @@ class TempoComponent:
     def now(self) -> float:
         return self._loop.time() if self._loop is not None else time.monotonic()
 
-    async def start(self, session: Any) -> None:
+    async def start(self, session: Session) -> None:
         self.session = session
         self._loop = asyncio.get_running_loop()
         # MIDI timestamps are perf_counter() seconds taken on the rtmidi thread.
         self._offset = self._loop.time() - time.perf_counter()
         self.clock.start(self.now())
         store = session.store
-        store.apply("tempo.bpm", self.clock.bpm, "clock")
+        store.apply("tempo.bpm", self.clock.bpm, "clock")  # both start at [tempo] bpm
         self._unsubscribe += [
             store.subscribe(self._on_changes),
             session.events.subscribe(MIDI_CLOCK, self.on_midi),
@@ -92,17 +103,16 @@ class TempoComponent:
         """A show starts: take its tempo unless an external clock is in charge."""
         self.clock.beats_per_bar = beats_per_bar
         if self.clock.source in ("internal", "tap"):
-            self.clock.set_bpm(bpm, self.now(), "internal")
-            self._changed()
+            self.clock.source = "internal"
+            self._set_tempo(bpm)
 
     def tap(self) -> float | None:
         now = self.now()
         bpm = self.taps.tap(now)
         if bpm is not None and self.clock.source in ("internal", "tap"):
-            self.clock.set_bpm(bpm, now, "tap")
+            self.clock.source = "tap"
             self.clock.resume(now)
-            self.clock.align(now, math.floor(self.clock.beat_at(now) + 0.5))
-            self._changed()
+            self._set_tempo(bpm, beat=(now, math.floor(self.clock.beat_at(now) + 0.5)))
         return bpm
 
     def on_midi(self, event: MidiClock) -> None:
@@ -116,19 +126,17 @@ class TempoComponent:
                 self._follow_midi(at)
         elif event.kind == "start":
             self._stopped = False
-            self.midi.start(at)
+            self.midi.start()
             self._take_source()
             self.clock.start(at, 0.0)
             self._changed()
         elif event.kind == "stop":
-            self.midi.stop()
             self.clock.stop(at)
             self._stopped = True
             self._fall_back("MIDI clock stopped")
             self._changed()
         elif event.kind == "continue":
             self._stopped = False
-            self.midi.resume()
             self._take_source()
             self.clock.resume(at)
             self._changed()
@@ -144,9 +152,7 @@ class TempoComponent:
             return
         self._take_source()
         self.clock.playing = True
-        self.clock.bpm = min(300.0, max(20.0, bpm))
-        self.clock.align(at, beat)
-        self._changed()
+        self._set_tempo(bpm, beat=(at, beat))
 
     # --- who owns the tempo ----------------------------------------------------------------
     def _take_source(self) -> None:
@@ -194,26 +200,43 @@ class TempoComponent:
         try:
             while True:
                 await link.sync(1)
-                now = self.now()
-                self.clock.bpm = float(link.tempo)
-                self.clock.align(now, float(link.beat))
-                self._changed()
+                self._set_tempo(float(link.tempo), beat=(self.now(), float(link.beat)))
         finally:
             link.enabled = False
 
+    # --- the one tempo ----------------------------------------------------------------------
+    def _set_tempo(self, bpm: float, *, beat: tuple[float, float] | None = None) -> None:
+        """A source of this component (show, tap, MIDI clock, Link) sets the tempo: it
+        writes the store, and the clock follows at once (``beat``: the source also says
+        that time ``beat[0]`` is beat ``beat[1]``)."""
+        assert self.session is not None
+        self.session.store.apply("tempo.bpm", round(bpm, 3), "clock")
+        self._follow_store(beat)
+
+    def _follow_store(self, beat: tuple[float, float] | None = None) -> None:
+        """The only place the clock's rate is set: from the store's ``tempo.bpm``."""
+        assert self.session is not None
+        bpm = float(self.session.store.get("tempo.bpm"))
+        if bpm != self.clock.bpm:  # the first tempo is [tempo] bpm on both sides
+            self.clock.set_bpm(bpm, self.now())
+        if beat is not None:
+            self.clock.align(*beat)
+        self._changed()
+
     def _on_changes(self, changes: ChangeSet) -> None:
         change = changes.get("tempo.bpm")
-        if change is None or change.source == "clock":
+        if change is None or change.source == "clock" or self.session is None:
+            return  # its own writes were followed when made
+        if self.clock.source not in ("internal", "tap"):
+            # MIDI clock or Link leads: the performer's tempo is refused (put back).
+            self.session.store.apply("tempo.bpm", round(self.clock.bpm, 3), "clock")
             return
-        if self.clock.source in ("internal", "tap"):
-            self.clock.set_bpm(float(change.value), self.now(), "internal")
-            self.clock.resume(self.now())
-            self._changed(write=False)
+        self.clock.source = "internal"
+        self.clock.resume(self.now())
+        self._follow_store()
 
     # --- outputs -------------------------------------------------------------------------
-    def _changed(self, write: bool = True) -> None:
-        if write and self.session is not None:
-            self.session.store.apply("tempo.bpm", round(self.clock.bpm, 3), "clock")
+    def _changed(self) -> None:
         self._publish()
         self._schedule_beat()
 

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from perform.clock import PPQN, MidiClockFollower, TapTempo, TempoClock
+from perform.setlist import Span, seconds
 
 
 def test_beats_and_bars_at_120():
@@ -16,8 +17,8 @@ def test_beats_and_bars_at_120():
     assert clock.time_of_beat(8) == pytest.approx(14.0)
     state = clock.state(13.25)
     assert state.bar == 1 and state.beat_in_bar == 2 and state.phase == pytest.approx(0.5)
-    assert clock.to_seconds(8, "beats") == pytest.approx(4.0)
-    assert clock.to_seconds(2, "bars") == pytest.approx(4.0)
+    assert seconds(Span(beats=8), clock.bpm, clock.beats_per_bar) == pytest.approx(4.0)
+    assert seconds(Span(bars=2), clock.bpm, clock.beats_per_bar) == pytest.approx(4.0)
 
 
 def test_tempo_change_keeps_the_beat_continuous():
@@ -80,7 +81,7 @@ def feed(
 def test_midi_clock_with_jitter_and_a_tempo_change():
     rng = random.Random(4)
     follower = MidiClockFollower()
-    follower.start(0.0)
+    follower.start()
     t = feed(follower, 0.0, 120, 4 * PPQN, 0.001, rng)  # 4 beats, +-1 ms jitter
     assert follower.bpm() == pytest.approx(120, abs=0.5)
     assert follower.beat_at(t) == pytest.approx(4.0, abs=0.02)

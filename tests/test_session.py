@@ -10,6 +10,7 @@ import pytest
 from engines import numpy_backend
 from perform.config import AppConfig
 from perform.errors import ConfigError, DeviceError
+from perform.events import ENGINE_STATS, NOTICE
 from perform.session import Session
 from tests.conftest import small_config
 
@@ -33,7 +34,7 @@ async def test_components_start_in_order_and_stop_in_reverse(session):
     session.add(Recorder("midi", log))
     session.add(Recorder("broken", log, fail=True))
     session.add(Recorder("osc", log))
-    session.events.subscribe("notice", notices.append)
+    session.events.subscribe(NOTICE, notices.append)
     await session.start()
     assert session.running
     await asyncio.sleep(0.2)
@@ -45,7 +46,7 @@ async def test_components_start_in_order_and_stop_in_reverse(session):
 
 async def test_engine_stats_reach_the_loop(session):
     got = asyncio.Event()
-    session.events.subscribe("engine.stats", lambda stats: got.set())
+    session.events.subscribe(ENGINE_STATS, lambda stats: got.set())
     async with session:
         await asyncio.wait_for(got.wait(), 3.0)
     assert session.engine_stats.backend == "numpy"

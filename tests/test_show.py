@@ -13,6 +13,8 @@ from engines import numpy_backend
 from perform.build import RunOptions, build_session
 from perform.config import PROJECT_ROOT
 from perform.events import MIDI_CLOCK, SCOPE_LOAD, SHOW_STATE, TEMPO_STATE, MidiClock
+from perform.show import SetlistRunner
+from perform.tempo import TempoComponent
 from tests.conftest import small_config
 from tests.helpers import eventually, run_perform
 
@@ -31,7 +33,7 @@ async def test_quantized_go_fires_on_the_beat_of_the_real_clock(tmp_path):
     session.events.subscribe(SHOW_STATE, states.append)
     await session.start(engine=False)
     try:
-        runner, tempo = session.component("setlist"), session.component("tempo")
+        runner, tempo = session.component(SetlistRunner), session.component(TempoComponent)
         for i in range(6):
             await asyncio.sleep(0.13)  # pressed somewhere between beats (a beat is 0.25 s)
             action = "cue.back" if runner.sequencer.index == 1 else "cue.go"
@@ -99,7 +101,7 @@ async def test_tempo_follows_midi_clock_and_publishes_beats():
     session.events.subscribe(TEMPO_STATE, tempo_states.append)
     await session.start(engine=False)
     try:
-        tempo = session.component("tempo")
+        tempo = session.component(TempoComponent)
         base = time.perf_counter()
         session.events.publish(MIDI_CLOCK, MidiClock("start", base))
         period = 60 / 100 / 24
@@ -110,6 +112,11 @@ async def test_tempo_follows_midi_clock_and_publishes_beats():
         await asyncio.sleep(0)
         assert session.store.get("tempo.bpm") == pytest.approx(100, abs=0.5)
         assert session.store.last_source("tempo.bpm") == "clock"
+        # one tempo: while MIDI leads, a performer's write is refused, not held beside it
+        session.store.apply("tempo.bpm", 140, "osc")
+        await eventually(lambda: session.store.last_source("tempo.bpm") == "clock", 5)
+        assert session.store.get("tempo.bpm") == pytest.approx(tempo.clock.bpm)
+        assert tempo.clock.bpm == pytest.approx(100, abs=0.5) and tempo.clock.source == "midi"
         session.events.publish(MIDI_CLOCK, MidiClock("stop", base + 4 * 24 * period))
         assert not tempo.clock.playing
         # stopped: the tempo is the performer's again (taps, tempo.bpm)
@@ -122,15 +129,17 @@ async def test_bpm_from_the_store_and_tap_tempo():
     session = build_session(small_config(), RunOptions(), backend=numpy_backend())
     await session.start(engine=False)
     try:
-        tempo = session.component("tempo")
+        tempo = session.component(TempoComponent)
         session.store.apply("tempo.bpm", 128, "osc")
         await asyncio.sleep(0)
         assert tempo.clock.bpm == 128
-        fake = iter([10.0, 10.6, 11.2, 11.8])
-        tempo.now = lambda: next(fake)
-        for _ in range(4):
+        for at in (10.0, 10.6, 11.2, 11.8):  # taps on a fake clock, 0.6 s apart
+            tempo.now = lambda at=at: at
             session.store.actions.invoke("tap", None, "midi")
         assert tempo.clock.bpm == pytest.approx(100) and tempo.clock.source == "tap"
+        assert session.store.get("tempo.bpm") == pytest.approx(100)  # one tempo
+        assert tempo.clock.beat_at(11.8) == pytest.approx(round(tempo.clock.beat_at(11.8)))
+        assert session.store.actions.failures == 0
     finally:
         await session.stop()
 
@@ -191,7 +200,7 @@ async def test_link_drives_the_clock():
             if any(s.source == "link" for s in states):
                 break
             await asyncio.sleep(0.1)
-        tempo = session.component("tempo")
+        tempo = session.component(TempoComponent)
         assert tempo.clock.source == "link" and tempo.clock.bpm == pytest.approx(132)
     finally:
         await session.stop()

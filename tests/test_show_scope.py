@@ -12,7 +12,9 @@ import pytest
 from engines import numpy_backend
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
+from perform.events import NOTICE
 from perform.headless import run_headless
+from perform.show import SetlistRunner
 from tests.scope_double import ScopeDouble
 
 SHOW = """
@@ -82,7 +84,7 @@ async def test_a_headless_show_drives_scope_with_transitions_and_lora_scales(tmp
         )
         lines: list[str] = []
         notices: list = []
-        session.events.subscribe("notice", notices.append)
+        session.events.subscribe(NOTICE, notices.append)
         assert await run_headless(session, seconds=60, out=lines.append) == 0
         assert any("finished" in line for line in lines), lines
         # Per scene, when the organism and the prompt reached their targets (how close
@@ -91,7 +93,7 @@ async def test_a_headless_show_drives_scope_with_transitions_and_lora_scales(tmp
             landing = next(line for line in lines if line.startswith(scene + ":"))
             assert f"transition {seconds:.2f} s; organism at target +" in landing, landing
             assert " chunks of " in landing and "apart " in landing, landing
-        runner = session.component("setlist")
+        runner = session.component(SetlistRunner)
         taken = {runner.setlist.scenes[i].name: t for t, i in runner.sequencer.taken}
         assert list(taken) == ["Storm", "City", "Forest"]
 

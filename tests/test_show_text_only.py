@@ -11,6 +11,7 @@ import pytest
 from engines import numpy_backend
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
+from perform.events import NOTICE
 from perform.headless import run_headless
 from perform.tui.app import PerformApp
 from perform.tui.screens.live import TEXT_ONLY_NOTE
@@ -62,7 +63,7 @@ async def test_a_text_only_show_streams_without_an_input_track(tmp_path):
             config, RunOptions(setlist=show, headless=True), backend=numpy_backend()
         )
         notices: list = []
-        session.events.subscribe("notice", notices.append)
+        session.events.subscribe(NOTICE, notices.append)
         lines: list[str] = []
         assert await run_headless(session, seconds=60, out=lines.append) == 0
         assert any("finished" in line for line in lines), lines

@@ -16,7 +16,9 @@ import pytest
 from engines import numpy_backend
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
+from perform.events import NOTICE
 from perform.headless import run_headless
+from perform.show import SetlistRunner
 from tests.scope_double import ScopeDouble
 from tests.scope_double.assets import ASSETS_DIR
 
@@ -86,11 +88,11 @@ async def play(double: ScopeDouble, show: Path) -> tuple[list, object]:
         config(double.url), RunOptions(setlist=show, headless=True), backend=numpy_backend()
     )
     notices: list = []
-    session.events.subscribe("notice", notices.append)
+    session.events.subscribe(NOTICE, notices.append)
     lines: list[str] = []
     assert await run_headless(session, seconds=60, out=lines.append) == 0
     assert any("finished" in line for line in lines), lines
-    return notices, session.component("setlist")
+    return notices, session.component(SetlistRunner)
 
 
 @pytest.mark.slow

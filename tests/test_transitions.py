@@ -13,6 +13,7 @@ import pytest
 from engines import all_params, numpy_backend, preset_values, presets
 from perform.build import RunOptions, build_session
 from perform.errors import ConfigError, ParamError
+from perform.inputs.osc import OscServer
 from perform.mapping import Mapper, load_mapping
 from perform.params import ParamStore
 from perform.registry import LORA_MAX, LORA_MIN, build_store, lora_param_name, register_lora
@@ -95,7 +96,7 @@ async def test_a_preset_means_the_same_from_a_scene_a_fader_and_osc(tmp_path):
     returns to its default: the setlist no longer leaves flow.radial at -0.15)."""
     session = osc_session()
     await session.start(engine=False)
-    server = session.component("osc")
+    server = session.component(OscServer)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", server.port))
     try:
@@ -312,7 +313,7 @@ async def test_a_live_lora_write_outside_the_range_is_refused_with_the_range(tmp
     session = osc_session()
     register_lora(session.store, "lora.arcane.scale", 0.5)
     await session.start(engine=False)
-    server = session.component("osc")
+    server = session.component(OscServer)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", server.port))
     try:

@@ -189,12 +189,13 @@ async def _osc_case(count: int) -> list[Result]:
     from pythonosc.osc_message_builder import OscMessageBuilder
 
     from perform.build import RunOptions, build_session
+    from perform.inputs.osc import OscServer
 
     session = build_session(_config(None), RunOptions(headless=True))
     await session.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        sock.connect(("127.0.0.1", session.component("osc").port))
+        sock.connect(("127.0.0.1", session.require(OscServer).port))
         packets = {}
         for value in range(128):
             builder = OscMessageBuilder("/vj/color/hue")

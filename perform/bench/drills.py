@@ -148,6 +148,7 @@ def _spawn(script: str, *args: object) -> subprocess.Popen[str]:
 
 def osc_flood(options: argparse.Namespace) -> list[Result]:
     from perform.build import RunOptions, build_session
+    from perform.inputs.osc import OscServer
 
     seconds = 3.0 if options.quick else 8.0
     senders, rate = 4, 2500
@@ -156,7 +157,7 @@ def osc_flood(options: argparse.Namespace) -> list[Result]:
         session = build_session(_config({"midi": {"backend": "alsa"}}), RunOptions(headless=True))
         await session.start()
         try:
-            port = session.component("osc").port
+            port = session.require(OscServer).port
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as unused:
                 unused.bind(("127.0.0.1", 0))  # bound, never read: the kernel drops the rest
                 elsewhere = unused.getsockname()[1]
@@ -168,7 +169,7 @@ def osc_flood(options: argparse.Namespace) -> list[Result]:
                         for _ in range(senders)
                     ],
                 )
-            osc = session.component("osc")
+            osc = session.require(OscServer)
             figures["received"] = float(osc.stats["packets"])
             figures["applied_writes"] = float(osc.stats["applied"])
             return figures
@@ -191,6 +192,7 @@ def midi_flood(options: argparse.Namespace) -> list[Result]:
     from perform.bench.common import fader_mapping
     from perform.build import RunOptions, build_session
     from perform.inputs.jackd import JackUnavailable, private_jack_server
+    from perform.inputs.midi import MidiInput
 
     seconds = 3.0 if options.quick else 8.0
     rate = 2000
@@ -214,7 +216,7 @@ def midi_flood(options: argparse.Namespace) -> list[Result]:
                 ],
                 settle=MIDI_SETTLE + 0.5,
             )
-            figures["received"] = float(session.component("midi").stats.received)
+            figures["received"] = float(session.require(MidiInput).stats.received)
             return figures
         finally:
             await session.stop()

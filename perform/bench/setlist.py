@@ -33,6 +33,8 @@ async def _measure(gos: int, quantize: str, lookahead_ms: float, engine: bool) -
     from engines import numpy_backend
     from perform.build import RunOptions, build_session
     from perform.config import AppConfig
+    from perform.show import SetlistRunner
+    from perform.tempo import TempoComponent
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.toml"
@@ -40,19 +42,21 @@ async def _measure(gos: int, quantize: str, lookahead_ms: float, engine: bool) -
         session = build_session(AppConfig(), RunOptions(setlist=path), backend=numpy_backend())
         await session.start(engine=engine)
         try:
-            runner, tempo = session.component("setlist"), session.component("tempo")
+            runner, tempo = session.require(SetlistRunner), session.require(TempoComponent)
+            sequencer = runner.sequencer
+            assert sequencer is not None  # built when the runner starts
             rng = random.Random(1)
             errors = []
             for _ in range(gos):
                 await asyncio.sleep(rng.uniform(0.05, 0.6))
-                index = runner.sequencer.index
+                index = sequencer.index
                 session.store.actions.invoke("cue.back" if index == 1 else "cue.go", None, "api")
-                pending = runner.sequencer.pending
+                pending = sequencer.pending
                 if pending is None:
                     continue
-                while runner.sequencer.pending is not None:
+                while sequencer.pending is not None:
                     await asyncio.sleep(0.01)
-                fired = runner.sequencer.taken[-1][0]
+                fired = sequencer.taken[-1][0]
                 beat = tempo.clock.beat_at(fired + lookahead_ms / 1000)
                 unit = 1 if quantize == "beat" else tempo.clock.beats_per_bar
                 off = (beat / unit - round(beat / unit)) * unit * tempo.clock.seconds_per_beat()

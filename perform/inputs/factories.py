@@ -1,7 +1,7 @@
 """Session component factories for live control (listed in ``perform.build``).
 
 Order matters only in that the hub comes first: the MIDI input, the OSC server and the
-feedback outputs find it with ``session.component("control")``.
+feedback outputs find it with ``session.component(ControlHub)``.
 """
 
 from __future__ import annotations
@@ -32,22 +32,22 @@ def control_hub(session: Session, options: RunOptions) -> ControlHub:
 
 
 def midi_input(session: Session, options: RunOptions) -> MidiInput | None:
-    hub: ControlHub = session.component("control")
+    hub = session.component(ControlHub)
     if hub is None or not hub.midi_patterns():
         return None
     return MidiInput(hub, session.config.midi)
 
 
 def osc_server(session: Session, options: RunOptions) -> OscServer | None:
-    hub: ControlHub = session.component("control")
+    hub = session.component(ControlHub)
     if hub is None or not session.config.osc.enabled:
         return None
     return OscServer(hub, session.config.osc)
 
 
 def led_feedback(session: Session, options: RunOptions) -> LedFeedback | None:
-    hub: ControlHub = session.component("control")
-    midi: MidiInput | None = session.component("midi")
+    hub = session.component(ControlHub)
+    midi = session.component(MidiInput)
     if hub is None or midi is None:
         return None
     return LedFeedback(hub.mapper, midi, session.config.midi.feedback_hz)

@@ -1,7 +1,7 @@
 """The control hub: loaded mappings, the mapper and MIDI learn, shared by the inputs.
 
-It is the session component called ``control``; the MIDI input, the OSC server and
-the feedback outputs find it with ``session.component("control")``. Mapping files are
+It is the session component ``control``; the MIDI input, the OSC server and
+the feedback outputs find it with ``session.component(ControlHub)``. Mapping files are
 loaded and checked when the session is *built*, so a bad file stops ``perform run``
 with one clean message before anything starts.
 """

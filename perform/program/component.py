@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from perform.events import PROGRAM_STATE
 from perform.program.bus import ProgramBus
@@ -23,6 +23,8 @@ from perform.program.sink import ProgramSink, SinkState
 from perform.program.state import ProgramState
 from perform.program.window import WindowSink
 from perform.program.window.actions import bind_window_actions
+from perform.show import SetlistRunner
+from perform.stream import scope_link
 
 if TYPE_CHECKING:
     from perform.build import RunOptions
@@ -53,7 +55,7 @@ class ProgramComponent:
         self._session = session
         self._loop = asyncio.get_running_loop()
         config = session.config
-        link = session.component("scope")
+        link = scope_link(session)
         self.bus = ProgramBus(
             organism=session.host.mailbox,
             scope=link.receiver.mailbox if link is not None else None,
@@ -93,8 +95,8 @@ class ProgramComponent:
         session = self._session
         if session is None:
             return ""
-        runner: Any = session.component("setlist")
-        seq = getattr(runner, "sequencer", None)
+        runner = session.component(SetlistRunner)
+        seq = runner.sequencer if runner is not None else None
         if seq is not None:
             if seq.phase == "panic":
                 return "panic"

@@ -7,11 +7,13 @@ of the engines and the TUI.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perform.build import RunOptions
     from perform.session import Component, Session
+    from perform.stream.link import ScopeLink
 
 
 def scope_link_factory(session: Session, options: RunOptions) -> Component | None:
@@ -27,3 +29,13 @@ def scope_link_factory(session: Session, options: RunOptions) -> Component | Non
         # The show's pipeline from the start: Scope loads it once, not the config's first.
         requested = pipeline_request(options.show)
     return ScopeLink(session.config, url=options.scope, requested=requested)
+
+
+def scope_link(session: Session) -> ScopeLink | None:
+    """The session's Scope link (None without one), looked up by class like any component.
+
+    A run without a link never imported :mod:`perform.stream.link` (so it cannot hold a
+    ``ScopeLink``): the look-up leaves aiortc unimported there too.
+    """
+    link = sys.modules.get("perform.stream.link")
+    return None if link is None else session.component(link.ScopeLink)

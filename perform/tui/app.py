@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from perform.session import Session
+from perform.show import SetlistRunner
 from perform.tui.bridge import Bridge
 from perform.tui.messages import Changed, NoticePosted
 from perform.tui.safety_keys import FUNCTION_KEYS, SAFETY_KEYS
@@ -43,7 +44,7 @@ class PerformApp(App):
     async def on_mount(self) -> None:
         self.bridge = Bridge(self, self.session)
         self.sub_title = self.session.backend.reason
-        runner = self.session.component("setlist")
+        runner = self.session.component(SetlistRunner)
         if runner is not None:
             self.title = f"perform — {runner.setlist.name}"
         await self.session.start(engine=self.live)
@@ -90,8 +91,8 @@ class PerformApp(App):
         self.push_screen(HelpScreen(keys))
 
     def show_started(self) -> bool:
-        runner = self.session.component("setlist")
-        sequencer = getattr(runner, "sequencer", None)
+        runner = self.session.component(SetlistRunner)
+        sequencer = runner.sequencer if runner is not None else None
         return sequencer is not None and sequencer.index is not None
 
     def action_safety(self, name: str) -> None:
@@ -119,7 +120,7 @@ class PerformApp(App):
         from perform import library
         from perform.tui.screens.shows import ShowPicker
 
-        runner = self.session.component("setlist")
+        runner = self.session.component(SetlistRunner)
         current = Path(runner.setlist.path) if runner is not None else None
         shows = list(library.catalogue("setlists", self.session.config.paths.setlists).values())
         if not shows:

@@ -12,6 +12,8 @@ import asyncio
 import threading
 import time
 
+from perform.inputs.hub import ControlHub
+from perform.inputs.midi import MidiInput
 from tests.inputs.helpers import DeviceLog, control_config, make_session
 from tests.jack import VirtualController, eventually
 
@@ -25,7 +27,7 @@ async def test_twenty_quick_replugs_are_all_detected_and_the_leds_resent(control
     session = make_session(control_config(), mappings=["nanokontrol2"])
     devices = DeviceLog(session)
     await session.start(engine=False)
-    midi = session.component("midi")
+    midi = session.component(MidiInput)
     try:
         await eventually(lambda: devices.count("out", "connected") == 1, timeout=30)
         await eventually(
@@ -95,7 +97,7 @@ async def test_a_fader_flood_keeps_the_engine_stepping_and_the_last_position_lan
         sender = threading.Thread(target=flood, daemon=True)
         sender.start()
         try:
-            midi = session.component("midi")
+            midi = session.component(MidiInput)
             await eventually(lambda: midi.stats.received > 2000, timeout=60)
             steps = host.total_steps
             await eventually(
@@ -108,6 +110,6 @@ async def test_a_fader_flood_keeps_the_engine_stepping_and_the_last_position_lan
             sender.join(5)
         box.cc(0, 127)
         await eventually(lambda: session.store.get("color.hue") == 1.0, timeout=30)
-        assert session.component("control").mapper.stats.collapsed > 0
+        assert session.component(ControlHub).mapper.stats.collapsed > 0
     finally:
         await session.stop()

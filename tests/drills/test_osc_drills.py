@@ -16,6 +16,8 @@ import threading
 
 import pytest
 
+from perform.faults import FaultWatch
+from perform.inputs.osc import OscServer
 from tests.helpers import eventually
 from tests.inputs.helpers import control_config, make_session
 from tests.inputs.test_osc import build, bundle, message, settle
@@ -62,7 +64,7 @@ PRESSES = ("/vj/engine/reseed", "/vj/panic")
 async def osc(tmp_path):
     session = make_session(control_config(osc={"enabled": True}), mappings=["touchdesigner"])
     await session.start(engine=False)
-    server = session.component("osc")
+    server = session.component(OscServer)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", server.port))
     yield session, server, sock
@@ -156,7 +158,7 @@ async def test_four_senders_flooding_do_not_stop_the_organism_and_the_last_value
     session = make_session(control_config(osc={"enabled": True}))
     await session.start()
     try:
-        server = session.component("osc")
+        server = session.component(OscServer)
         host = session.host
         await eventually(lambda: host.total_steps > 0, timeout=60, what="the organism to step")
         stop = threading.Event()
@@ -215,7 +217,7 @@ async def test_refused_values_are_shown_in_the_status_line_and_logged_once_a_sec
     caplog.set_level(logging.WARNING)
     app = PerformApp(session, live=False)
     async with app.run_test(size=(160, 40)) as pilot:
-        server = session.component("osc")
+        server = session.component(OscServer)
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.connect(("127.0.0.1", server.port))
         try:
@@ -226,7 +228,7 @@ async def test_refused_values_are_shown_in_the_status_line_and_logged_once_a_sec
             await pilot.pause()
             status = app.screen.query_one(StatusBar)
             await eventually(lambda: "OSC refused" in str(status.render()), timeout=30)
-            watch = session.component("faults")
+            watch = session.component(FaultWatch)
             await eventually(
                 lambda: any("faults in the last" in r.getMessage() for r in caplog.records),
                 timeout=30,

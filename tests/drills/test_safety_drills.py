@@ -14,6 +14,7 @@ import pytest
 
 from engines import numpy_backend
 from perform.build import RunOptions, build_session
+from perform.inputs.osc import OscServer
 from perform.session import Session
 from perform.tui.app import PerformApp
 from perform.tui.screens.prompt import PromptScreen
@@ -98,7 +99,7 @@ async def test_osc_panic_blackout_and_freeze_without_a_show():
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         store = session.store
-        sock.connect(("127.0.0.1", session.component("osc").port))
+        sock.connect(("127.0.0.1", session.component(OscServer).port))
         sock.send(message("/vj/freeze"))
         await eventually(lambda: store.get("engine.freeze") == "on", timeout=30)
         sock.send(message("/vj/blackout"))

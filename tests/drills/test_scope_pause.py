@@ -15,6 +15,8 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
 from perform.events import SCOPE_STATUS, ScopeStatus
+from perform.inputs.osc import OscServer
+from perform.stream.link import ScopeLink
 from tests.helpers import eventually
 from tests.scope_double import ScopeDouble
 from tests.scope_double.fixture import scope_double  # noqa: F401  (pytest fixture)
@@ -56,8 +58,8 @@ async def test_pause_on_scope_024_keeps_its_output_and_off_releases(
     await session.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        link = session.component("scope")
-        port = session.component("osc").port
+        link = session.component(ScopeLink)
+        port = session.component(OscServer).port
         sock.connect(("127.0.0.1", port))
         await eventually(lambda: link.status.state == "streaming", TIMEOUT, "streaming", 0.05)
         double_session = await scope_double.wait_session()

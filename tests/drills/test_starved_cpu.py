@@ -21,6 +21,7 @@ import pytest
 
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
+from perform.show import SetlistRunner
 
 SHOW = """
 [show]
@@ -76,7 +77,7 @@ async def test_headless_show_on_a_starved_cpu_is_never_black(tmp_path: Path, cpu
     session = build_session(config, RunOptions(headless=True, setlist=show, no_scope=True))
     await session.start()
     try:
-        runner = session.component("setlist")
+        runner = session.component(SetlistRunner)
         host = session.host
         # (scene index, frame seq, lit?, total steps) every 0.1 s until the last scene ran 4 s
         samples: list[tuple[int, int, bool, int]] = []

@@ -10,6 +10,7 @@ import asyncio
 import threading
 import time
 
+from perform.tempo import TempoComponent
 from tests.inputs.helpers import DeviceLog, control_config, make_session
 from tests.jack import VirtualController, eventually
 
@@ -35,7 +36,7 @@ async def test_after_stop_and_after_the_clock_vanishes_the_tempo_falls_back(cont
     session = make_session(control_config(midi={"inputs": ["clockbox"]}))
     devices = DeviceLog(session)
     await session.start(engine=False)
-    tempo = session.component("tempo")
+    tempo = session.component(TempoComponent)
     store = session.store
     stop = threading.Event()
     sender = threading.Thread(target=play_clock, args=(box, 100, stop), daemon=True)

@@ -11,6 +11,9 @@ import threading
 import time
 
 from perform.events import CONTROL_MESSAGE, MIDI_CLOCK
+from perform.inputs.hub import ControlHub
+from perform.inputs.midi import MidiInput
+from perform.outputs.feedback import LedFeedback
 from tests.inputs.helpers import DeviceLog, OscReceiver, control_config, make_session
 from tests.jack import VirtualController, eventually
 
@@ -31,15 +34,15 @@ async def test_nanokontrol2_fader_moves_the_engine_and_lights_its_led(controller
         await eventually(
             lambda: {m[1] for _, m in nano.log if m[0] == 0xB0} >= NANO_LED_CCS,
             what=lambda: (
-                f"all LEDs (got {nano.log}, sent {session.component('leds').messages},"
-                f" midi {session.component('midi').links})"
+                f"all LEDs (got {nano.log}, sent {session.component(LedFeedback).messages},"
+                f" midi {session.component(MidiInput).links})"
             ),
         )
         assert [0xB0, 65, 0] in [m for _, m in nano.log]
         store = session.store
         # Fader 2 (CC 1) drives engine.speed (range 0..2, pickup). At 20 it is far below
         # the current 1.0: pickup writes nothing.
-        events = session.component("control").mapper.stats
+        events = session.component(ControlHub).mapper.stats
         nano.cc(1, 20)
         await eventually(lambda: events.events >= 1)
         assert store.get("engine.speed") == 1.0 and store.last_source("engine.speed") != "midi"
@@ -78,7 +81,7 @@ async def test_unplug_shows_lost_and_replug_reconnects_with_leds_resent(controll
         await nano.expect(lambda m: m == [0xB0, 32, 127])
         nano.unplug()
         await eventually(lambda: devices.count("in", "lost") == 1, timeout=5, what="LOST")
-        assert session.component("midi").links["nanoKONTROL2"].state == "lost"
+        assert session.component(MidiInput).links["nanoKONTROL2"].state == "lost"
         nano.log.clear()
         nano.plug()
         # how fast is `perform bench drills`' business; here: it comes back, LEDs and all
@@ -94,7 +97,7 @@ async def test_unplug_shows_lost_and_replug_reconnects_with_leds_resent(controll
         nano.cc(32, 127)
         nano.cc(32, 0)
         await eventually(lambda: session.store.get("engine.freeze") == "off")
-        assert session.component("midi").stats.reconnects == 1
+        assert session.component(MidiInput).stats.reconnects == 1
     finally:
         await session.stop()
 
@@ -170,7 +173,7 @@ async def test_a_1000_msg_per_s_flood_loses_nothing_and_the_loop_keeps_running(
         sender = threading.Thread(target=flood)
         sender.start()
         await loop.run_in_executor(None, sender.join)
-        midi = session.component("midi")
+        midi = session.component(MidiInput)
         try:
             await eventually(lambda: len(seen) >= 2001, timeout=10)
         except AssertionError:

@@ -17,6 +17,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from perform.errors import DeviceError
 from perform.events import CONTROL_MESSAGE
+from perform.inputs.osc import OscServer
 from tests.inputs.helpers import control_config, make_session
 from tests.jack import eventually
 
@@ -55,7 +56,7 @@ async def osc_session(tmp_path):
         control_config(osc={"enabled": True, "http": True}), mappings=[str(mapping)]
     )
     await session.start(engine=False)
-    server = session.component("osc")
+    server = session.component(OscServer)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.connect(("127.0.0.1", server.port))
     yield session, server, sock
@@ -277,7 +278,7 @@ async def test_port_in_use_is_a_clear_device_error():
     port = taken.getsockname()[1]
     session = make_session(control_config(osc={"enabled": True, "port": port}))
     try:
-        server = session.component("osc")
+        server = session.component(OscServer)
         await server.hub.start(session)
         with pytest.raises(DeviceError, match=f"port {port} on 127.0.0.1 is in use"):
             await server.start(session)
@@ -322,7 +323,7 @@ async def test_td_style_osc_drives_parameters_and_gets_the_state_back(tmp_path):
     await session.start(engine=False)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        sock.connect(("127.0.0.1", session.component("osc").port))
+        sock.connect(("127.0.0.1", session.component(OscServer).port))
         # An OSC Out CHOP: one bundle per cook, one float per channel, stamped by TD's clock.
         sock.send(
             bundle(

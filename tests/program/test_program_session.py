@@ -11,8 +11,9 @@ import numpy
 
 from engines import numpy_backend
 from perform.build import RunOptions, build_session
-from perform.events import PROGRAM_STATE
+from perform.events import NOTICE, PROGRAM_STATE
 from perform.headless import run_headless
+from perform.program.component import ProgramComponent
 from perform.program.compose import is_black
 from perform.program.frame import ProgramFrame
 from perform.program.record import RecordSink
@@ -51,7 +52,7 @@ async def test_black_is_named_on_air_and_over_osc(tmp_path: Path):
     session = build_session(config, options, backend=numpy_backend())
     states: list[ProgramState] = []
     session.events.subscribe(PROGRAM_STATE, states.append)
-    program = session.component("program")
+    program = session.component(ProgramComponent)
     await session.start()
     try:
 
@@ -140,7 +141,7 @@ async def test_a_sink_that_cannot_run_is_a_notice_and_the_show_goes_on():
     session = build_session(small_config(), RunOptions(outputs=["syphon"]), backend=numpy_backend())
     notices: list = []
     states: list[ProgramState] = []
-    session.events.subscribe("notice", notices.append)
+    session.events.subscribe(NOTICE, notices.append)
     session.events.subscribe(PROGRAM_STATE, states.append)
     await session.start()
     try:
@@ -148,8 +149,8 @@ async def test_a_sink_that_cannot_run_is_a_notice_and_the_show_goes_on():
         notice = next(n for n in notices if n.title == "Output syphon")
         assert "Syphon is macOS-only" in notice.message
         assert "the show goes on" in notice.message
-        index = session.component("program").bus.index
-        await eventually(lambda: session.component("program").bus.index > index + 5, 30)
+        index = session.component(ProgramComponent).bus.index
+        await eventually(lambda: session.component(ProgramComponent).bus.index > index + 5, 30)
         assert states[-1].sinks[0].kind == "syphon" and states[-1].sinks[0].state == "unavailable"
         assert sum(n.title == "Output syphon" for n in notices) == 1  # said once, not per frame
     finally:

@@ -123,7 +123,7 @@ async def test_app_actions_drive_the_window(window: WindowSink) -> None:
 
     actions = ActionRegistry()
     for spec in CORE_ACTIONS:
-        actions.define(spec.name, spec.doc, spec.takes_arg)
+        actions.define(spec)
     unbind = bind_window_actions(actions, window)
     await on(window)
     await shows(window, frame(512, 512, seed=12))

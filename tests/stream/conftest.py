@@ -8,7 +8,7 @@ from typing import Any
 
 from engines import numpy_backend
 from perform.config import AppConfig
-from perform.events import SCOPE_STATUS, ScopeStatus
+from perform.events import NOTICE, SCOPE_STATUS, ScopeStatus
 from perform.session import Session
 from perform.stream.link import ScopeLink
 from tests.helpers import eventually
@@ -50,7 +50,7 @@ class Running:
         self.statuses: list[ScopeStatus] = []
         self.notices: list[Any] = []
         session.events.subscribe(SCOPE_STATUS, self.statuses.append)
-        session.events.subscribe("notice", self.notices.append)
+        session.events.subscribe(NOTICE, self.notices.append)
 
     @property
     def store(self):

@@ -7,6 +7,8 @@ import math
 
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
+from perform.inputs.hub import ControlHub
+from perform.stream.link import ScopeLink
 from perform.tui.app import PerformApp
 from perform.tui.screens.mapping import MappingScreen
 from perform.tui.screens.prompt import PromptScreen
@@ -55,7 +57,7 @@ async def test_learn_binds_the_next_control_and_writes_the_file(controllers, tmp
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MappingScreen)
-        hub = session.component("control")
+        hub = session.component(ControlHub)
         assert hub.learner.status.state == "armed" and hub.learner.status.target == "color.hue"
         knobs.cc(17, 70)  # the performer wiggles knob 2
         await eventually(lambda: hub.learner.status.state == "captured")
@@ -140,7 +142,7 @@ async def test_the_prompt_editor_sends_one_transition_to_scope(scope_double):
     session = build_session(config, RunOptions())
     app = PerformApp(session, live=True)
     async with app.run_test(size=(150, 42)) as pilot:
-        link = session.component("scope")
+        link = session.component(ScopeLink)
         await wait_until(lambda: link.status.state == "streaming", "streaming")
         double_session = await scope_double.wait_session()
         resets = double_session.cache_resets
@@ -177,7 +179,7 @@ async def test_the_lora_panel_greys_what_scope_merged_permanently(scope_double):
     session = build_session(config, RunOptions())
     app = PerformApp(session, live=True)
     async with app.run_test(size=(150, 42)) as pilot:
-        link = session.component("scope")
+        link = session.component(ScopeLink)
         await wait_until(lambda: link.status.state == "streaming", "streaming")
         table = app.screen.query_one("#params-lora", ParamTable)
         await wait_until(lambda: len(table.names) == 2, "the two LoRA rows")

@@ -5,6 +5,7 @@ command and the program preview itself going dark."""
 from __future__ import annotations
 
 from perform.build import RunOptions, build_session
+from perform.program.component import ProgramComponent
 from perform.program.compose import is_black
 from perform.tui.app import PerformApp
 from perform.tui.widgets.preview import Preview
@@ -27,7 +28,7 @@ async def test_the_badge_says_failover_when_scope_stalls_and_black_on_blackout(
     async with app.run_test(size=(150, 42)) as pilot:
         badge = app.screen.query_one(ProgramBadge)
         program = app.screen.query_one("#program-preview", Preview)
-        bus = session.component("program").bus
+        bus = session.component(ProgramComponent).bus
         assert program.mailbox is bus.monitor
 
         await wait_until(lambda: badge.text == "PROGRAM ON AIR scope", "Scope on air")

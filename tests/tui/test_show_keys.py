@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from perform.session import Session
+from perform.show import SetlistRunner
+from perform.tempo import TempoComponent
 from perform.tui.app import PerformApp
 from perform.tui.screens.prompt import PromptScreen
 from perform.tui.screens.setlist import SetlistScreen
@@ -14,7 +16,7 @@ from perform.tui.widgets.fader import Fader
 async def test_space_is_go_and_b_is_back(show_session: Session):
     app = PerformApp(show_session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        runner = show_session.component("setlist")
+        runner = show_session.component(SetlistRunner)
         assert runner.sequencer.index is None  # in the TUI the show waits for the first GO
         await pilot.press("space")
         assert runner.sequencer.index == 0
@@ -30,7 +32,7 @@ async def test_space_is_go_and_b_is_back(show_session: Session):
 async def test_number_keys_jump_and_p_panics(show_session: Session):
     app = PerformApp(show_session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        runner = show_session.component("setlist")
+        runner = show_session.component(SetlistRunner)
         await pilot.press("3")
         assert runner.sequencer.index == 2
         await pilot.press("9")
@@ -53,7 +55,7 @@ async def test_go_without_a_show_says_so(still_session: Session):
 async def test_tap_sets_the_tempo(still_session: Session):
     app = PerformApp(still_session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        tempo = still_session.component("tempo")
+        tempo = still_session.component(TempoComponent)
         clock = {"t": 0.0}
         tempo.now = lambda: clock["t"]
         for t in (1.0, 1.5, 2.0, 2.5):
@@ -67,7 +69,7 @@ async def test_setlist_screen_arms_jumps_and_survives_a_bad_reload(
 ):
     app = PerformApp(show_session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        runner = show_session.component("setlist")
+        runner = show_session.component(SetlistRunner)
         await pilot.press("s")
         assert isinstance(app.screen, SetlistScreen)
         await pilot.press("down", "down", "a")  # arm scene 3

@@ -14,6 +14,7 @@ from perform.cli import build_parser, main
 from perform.commands.tui import first_options
 from perform.config import PROJECT_ROOT, load_config
 from perform.session import Session
+from perform.show import SetlistRunner
 from perform.tui.app import PerformApp
 from perform.tui.screens.cheatsheet import CheatSheetScreen
 from perform.tui.screens.confirm import Confirm
@@ -56,7 +57,7 @@ async def test_first_run_opens_the_demo_and_space_plays_it(home):
     session = build_session(config, options, backend=numpy_backend())
     app = PerformApp(session, live=False)
     async with app.run_test(size=(140, 40)) as pilot:
-        runner = session.component("setlist")
+        runner = session.component(SetlistRunner)
         assert app.title == "perform — Demo: bioluminescence"
         await pilot.press("space")
         assert runner.sequencer.index == 0
@@ -138,7 +139,7 @@ def test_opening_a_show_starts_a_session_around_it(home, my_show, tmp_path, monk
     async def perform(pilot) -> None:
         app = pilot.app
         await eventually(lambda: isinstance(app.screen, LiveScreen), timeout=60)
-        runner = app.session.component("setlist")
+        runner = app.session.component(SetlistRunner)
         seen.append(runner.setlist.show.name)
         if len(seen) == 1:
             await pilot.press("o")

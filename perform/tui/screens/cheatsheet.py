@@ -13,13 +13,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from perform.inputs.hub import ControlHub
 from perform.session import Session
 
 
 def sheet_text(session: Session) -> str:
     from perform.mapping.cheatsheet import cheat_sheet
 
-    hub = session.component("control")
+    hub = session.component(ControlHub)
     devices = [d for d in hub.devices if d.bindings] if hub is not None else []
     if not devices:
         return (

@@ -13,7 +13,13 @@ from textual.widgets import Footer, Header, Static
 
 from engines import PresetError, get_preset
 from perform.faults import fault_counts
+from perform.inputs.hub import ControlHub
+from perform.inputs.osc import OscServer
+from perform.program.bus import ProgramBus
+from perform.program.component import ProgramComponent
 from perform.session import Session
+from perform.show import SetlistRunner
+from perform.stream import scope_link
 from perform.tui.messages import Changed
 from perform.tui.widgets.monitor import Monitor
 from perform.tui.widgets.param_table import ParamTable
@@ -77,7 +83,7 @@ class LiveScreen(Screen):
         with Horizontal(id="live"):
             with Vertical(id="visuals"):
                 with Horizontal(id="previews"):
-                    bus = getattr(self.session.component("program"), "bus", None)
+                    bus = self._program_bus()
                     if bus is not None:
                         bus.watch()  # thumbnails from now on (the newest frame at once)
                         with Vertical(id="program-box"):
@@ -90,8 +96,8 @@ class LiveScreen(Screen):
                             )
                     with Vertical(id="sources"):
                         yield Preview(self.session.host.mailbox, live=self.live, id="preview")
-                        link = self.session.component("scope")
-                        output = getattr(link, "output", None)
+                        link = scope_link(self.session)
+                        output = link.output if link is not None else None
                         if output is not None:
                             yield Preview(
                                 output,
@@ -106,8 +112,12 @@ class LiveScreen(Screen):
         yield StatusBar(id="status")
         yield Footer()
 
+    def _program_bus(self) -> ProgramBus | None:
+        program = self.session.component(ProgramComponent)
+        return program.bus if program is not None else None
+
     def on_mount(self) -> None:
-        bus = getattr(self.session.component("program"), "bus", None)
+        bus = self._program_bus()
         if bus is not None:
             self.query_one(ProgramBadge).show(bus.state)
         self.query_one(ParamTabs).current_table.focus()
@@ -164,14 +174,17 @@ class LiveScreen(Screen):
         self._update_lora_info()
 
     def _update_lora_info(self) -> None:
-        link = self.session.component("scope")
+        link = scope_link(self.session)
         if link is None:
             return
         adapters = dict(link.loras.by_param) if link.loras.known else None
         self.query_one("#lora-info", Static).update(lora_info(adapters))
 
     def _scene_preset(self) -> str | None:
-        runner, state = self.session.component("setlist"), self.bridge.show if self.bridge else None
+        runner, state = (
+            self.session.component(SetlistRunner),
+            self.bridge.show if self.bridge else None,
+        )
         if runner is None or state is None or state.index is None:
             return None
         return runner.setlist.scenes[state.index].preset
@@ -182,7 +195,7 @@ class LiveScreen(Screen):
 
     def refresh_takeover(self) -> None:
         """Faders move without writing while they wait to pick up: poll their offsets."""
-        control = self.session.component("control")
+        control = self.session.component(ControlHub)
         offsets: dict[str, float] = {}
         if control is not None:
             for info in control.mapper.takeover_status():
@@ -197,7 +210,7 @@ class LiveScreen(Screen):
         """Rows that cannot be played: LoRAs Scope merged permanently."""
         if not name.startswith("lora."):
             return None
-        link = self.session.component("scope")
+        link = scope_link(self.session)
         adapter = link.loras.adapter(name) if link is not None else None
         return "fixed" if adapter is not None and not adapter.live else None
 
@@ -206,13 +219,13 @@ class LiveScreen(Screen):
         stats = bridge.stats if bridge else self.session.engine_stats
         preview = self.query_one("#preview", Preview)
         fps = preview.shown_fps if self.live else None
-        osc = self.session.component("osc")
+        osc = self.session.component(OscServer)
         parts = [
             scope_text(bridge.scope if bridge else None),
             midi_text(bridge.devices.values() if bridge else ()),
             osc_text(
                 bridge.osc_rate() if bridge and osc is not None else None,
-                getattr(osc, "errors", None),
+                osc.errors if osc is not None else None,
             ),
             engine_text(self.session.backend.reason, stats, fps),
         ]
@@ -234,7 +247,7 @@ class LiveScreen(Screen):
             self.notify(f"{name}: {what}", severity="warning")
 
     def action_jump(self, scene: int) -> None:
-        runner = self.session.component("setlist")
+        runner = self.session.component(SetlistRunner)
         if runner is None or scene > len(runner.setlist.scenes):
             self.notify(f"there is no scene {scene}", severity="warning")
             return
@@ -243,7 +256,7 @@ class LiveScreen(Screen):
     def action_learn(self) -> None:
         """Learn the focused parameter: the mapping screen shows what the next control does."""
         name = self.focused_param
-        if self.session.component("control") is None:
+        if self.session.component(ControlHub) is None:
             self.notify("MIDI and OSC are off: nothing to learn from", severity="warning")
             return
         from perform.tui.screens.mapping import MappingScreen

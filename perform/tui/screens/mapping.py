@@ -21,6 +21,8 @@ from textual.suggester import SuggestFromList
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from perform.errors import PerformError
+from perform.inputs.hub import ControlHub
+from perform.learn import LearnStatus
 from perform.session import Session
 from perform.tui.messages import Changed
 from perform.tui.widgets.monitor import Monitor
@@ -120,8 +122,8 @@ class MappingScreen(Screen):
         self._unsubscribe: Any = None
 
     @property
-    def hub(self) -> Any:
-        return self.session.component("control")
+    def hub(self) -> ControlHub | None:
+        return self.session.component(ControlHub)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -147,9 +149,12 @@ class MappingScreen(Screen):
             table.add_column(label, key=key, width=width)
         hub = self.hub
         if hub is not None:
-            self._unsubscribe = hub.learner.subscribe(lambda s: self.post_message(LearnChanged(s)))
+            self._unsubscribe = hub.learner.subscribe(self._learn_changed)
         self.fill()
         self.show_learn()
+
+    def _learn_changed(self, status: LearnStatus) -> None:
+        self.post_message(LearnChanged(status))
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -254,8 +259,8 @@ class MappingScreen(Screen):
 
     def action_delete(self) -> None:
         table = self.query_one(DataTable)
-        bindings = self.bindings()
-        if not bindings or table.cursor_row < 0:
+        bindings, hub = self.bindings(), self.hub
+        if not bindings or hub is None or table.cursor_row < 0:
             return
         binding = bindings[table.cursor_row]
         from perform.tui.screens.confirm import Confirm
@@ -264,7 +269,7 @@ class MappingScreen(Screen):
             if not yes:
                 return
             try:
-                self.hub.remove_binding(binding)
+                hub.remove_binding(binding)
             except (PerformError, ValueError, OSError) as exc:
                 self.notify(str(exc), title="Not deleted", severity="error")
             self.fill()

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from perform.errors import PerformError
 from perform.session import Session
 from perform.setlist import Setlist, load_setlist
+from perform.show import SetlistRunner
 from perform.tui.messages import Changed
 
 WATCH_EVERY = 1.0
@@ -45,8 +46,8 @@ class SetlistScreen(Screen):
         self._mtime: float | None = None
 
     @property
-    def runner(self) -> Any:
-        return self.session.component("setlist")
+    def runner(self) -> SetlistRunner | None:
+        return self.session.component(SetlistRunner)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -140,6 +141,8 @@ class SetlistScreen(Screen):
             self.reload(Path(self.runner.setlist.path))
 
     def _stat(self) -> float | None:
+        if self.runner is None:
+            return None
         try:
             return Path(self.runner.setlist.path).stat().st_mtime
         except OSError:
@@ -147,7 +150,7 @@ class SetlistScreen(Screen):
 
     def _watch(self) -> None:
         mtime = self._stat()
-        if mtime is not None and mtime != self._mtime:
+        if mtime is not None and mtime != self._mtime and self.runner is not None:
             self._mtime = mtime
             self.reload(Path(self.runner.setlist.path))
 
@@ -168,7 +171,8 @@ class SetlistScreen(Screen):
         self.app.call_from_thread(self._reloaded, setlist)
 
     def _reloaded(self, setlist: Setlist) -> None:
-        self.runner.replace(setlist)
+        if self.runner is not None:
+            self.runner.replace(setlist)
         self.errors = ""
         self.fill()
         self.notify(f"{setlist.path}: {len(setlist.scenes)} scenes", title="Show reloaded")
