@@ -49,7 +49,8 @@ prompt = "a coral reef"
 vace_images = ["refs/coral.png", "refs/glow.png"]
 vace_scale = 1.4
 transition = {{ beats = 8, curve = "linear" }}
-hold = "2 beats"
+hold = "2 bars"  # Scope merges one update per chunk: on a loaded machine a chunk can take
+# longer than a beat, and the ride's last value must land before Plain's first is merged
 
 [[scenes]]
 name = "Plain"
