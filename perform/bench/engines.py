@@ -46,7 +46,10 @@ from perform.bench.common import Result
 from perform.errors import PerformError
 
 NAME = "engines"
-HELP = "per preset: sim steps/s and full-organism frames/s at 512 and 1024, vs the prototype"
+HELP = (
+    "per preset: sim steps/s and full-organism frames/s at 512 and 1024; with --against PATH, "
+    "side by side with another checkout"
+)
 
 #: The prototype's "sim+color FPS (uint8)" (ca-prototype.md section 7.2), same kind of
 #: 2-core machine, one engine step per frame.
