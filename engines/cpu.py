@@ -209,11 +209,10 @@ def _lut_index(t, a, tmin, tscale, tlev, alev):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _compose(t, a, lrgb, ly, lu, lv, tmin, tscale, tlev, alev, rgb, yuv):  # type: ignore[no-untyped-def]
+def _compose(t, a, lrgb, ly, lu, lv, tmin, tscale, tlev, alev, rgb, y_plane, u_plane, v_plane):  # type: ignore[no-untyped-def]
     """RGB and I420 from one LUT index per pixel; chroma is the rounded mean of each 2x2
     block's table entries (gpu.py ``compose_rgb_y`` and ``compose_uv``)."""
-    height, width = t.shape
-    hh, hw = height // 2, width // 2
+    hh, hw = u_plane.shape
     for cy in range(hh):
         for cx in range(hw):
             su = 2
@@ -226,12 +225,11 @@ def _compose(t, a, lrgb, ly, lu, lv, tmin, tscale, tlev, alev, rgb, yuv):  # typ
                     rgb[y, x, 0] = lrgb[k, 0]
                     rgb[y, x, 1] = lrgb[k, 1]
                     rgb[y, x, 2] = lrgb[k, 2]
-                    yuv[y, x] = ly[k]
+                    y_plane[y, x] = ly[k]
                     su += lu[k]
                     sv += lv[k]
-            yuv[height + (cy * hw + cx) // width, (cy * hw + cx) % width] = su >> 2
-            quarter = hh * hw + cy * hw + cx
-            yuv[height + quarter // width, quarter % width] = sv >> 2
+            u_plane[cy, cx] = su >> 2
+            v_plane[cy, cx] = sv >> 2
 
 
 # --- the wrappers the engines call (Python floats in, float32 scalars to the kernels) ---
@@ -286,4 +284,12 @@ def compose(
     """RGB and I420 (even sizes) from the palette ``tables`` (``engines.palette.Tables``)."""
     (tmin, tmax), (tlev, alev) = t_range, levels
     tscale = _F((tlev - 1) / (tmax - tmin))
-    _compose(t, a, tables.rgb, tables.y, tables.u, tables.v, _F(tmin), tscale, tlev, alev, rgb, yuv)
+    height, width = t.shape
+    quarter = height * width // 4
+    chroma = yuv[height:].reshape(-1)  # U then V, each (height/2, width/2) row-major
+    u_plane = chroma[:quarter].reshape(height // 2, width // 2)
+    v_plane = chroma[quarter:].reshape(height // 2, width // 2)
+    _compose(
+        t, a, tables.rgb, tables.y, tables.u, tables.v, _F(tmin), tscale, tlev, alev, rgb,
+        yuv[:height], u_plane, v_plane,
+    )  # fmt: skip
