@@ -52,7 +52,8 @@ def test_the_block_laplacian_wraps_across_every_block_edge():
 
 def test_the_fused_advection_is_the_numpy_one(monkeypatch):
     n = 96
-    params = {f"flow.{k}": s for k, s in zip(FLOWS, (0.3, -0.6, 0.4, 0.5, 0.2, 0.7, -0.3))}
+    strengths = (0.3, -0.6, 0.4, 0.5, 0.2, 0.7, -0.3)
+    params = {f"flow.{k}": s for k, s in zip(FLOWS, strengths, strict=True)}
     rng = np.random.default_rng(3)
     field = rng.random((n, n), dtype=np.float32)
     fused = Flow(numpy_backend(), n, sharpness=0.5)
@@ -98,3 +99,12 @@ def test_fused_colour_draws_the_numpy_picture(monkeypatch, preset, size):
             # level: a few units of 255 where the palette is steep), rarely
             assert diff.max() <= 16 and (diff > 0).mean() < 0.01 and diff.mean() < 0.05
         assert (reference.rgb.max(axis=-1) > 40).mean() > 0.01  # lit: a picture, not black
+
+
+def test_warm_loads_every_kernel_before_the_first_frame():
+    from engines import _cpu_kernels
+
+    assert cpu.warm() is True
+    kernels = ("gray_scott", "advect", "sharpen", "signals", "coordinates", "pool4")
+    for name in (*kernels, "glow_apply", "compose"):
+        assert getattr(_cpu_kernels, name).signatures, f"{name} was not compiled"

@@ -85,9 +85,7 @@ def test_the_i420_planes_are_what_pyav_expects():
     assert still.rgb.mean() > 5  # a picture, not black
 
 
-def test_the_side_by_side_bench_times_both_trees_and_compares_their_frames(
-    tmp_path, monkeypatch
-):
+def test_the_side_by_side_bench_times_both_trees_and_compares_their_frames(tmp_path, monkeypatch):
     """``bench engines --against``: two worker processes, one per tree, interleaved. Against
     itself the frames are identical; against a tree whose palette differs they are not
     (the look check can fail)."""
