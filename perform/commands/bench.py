@@ -69,6 +69,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="alive: array backend (default numpy, what CI runs; 'auto' is what a show picks)",
     )
     parser.add_argument(
+        "--against",
+        metavar="PATH",
+        help="engines: side by side against another checkout at PATH (today's main in a "
+        "worktree), interleaved in one run",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="every case a suite knows, not just its representative set (engines: all 36 presets)",
