@@ -24,7 +24,8 @@ from typing import Any
 from engines import seeds
 from engines.base import Engine, ParamDecl, for_wrapped
 from engines.color import Colourist, Picture
-from engines.flow import Flow
+from engines.flow import FLOW_PARAMS, Flow
+from engines.homeostasis import Homeostasis
 from engines.registry import ENGINES
 from engines.seeds import SeedSpec
 from engines.support import LifeSupport
@@ -118,6 +119,11 @@ class Vitals:
     nuclei: int = 0
     """Nuclei grown since the start."""
     erosions: int = 0
+    strain: float = 0.0
+    """How far killing faders are held back towards the preset (0..1, see
+    :mod:`engines.homeostasis`)."""
+    crises: int = 0
+    """Times the living fraction collapsed and homeostasis took hold."""
 
 
 class Organism:
@@ -161,6 +167,9 @@ class Organism:
         self._still_frames = 0
         self._last_mass = -1.0
         self._last_state: Any = None
+        self.homeostasis = Homeostasis((*self.engine.params, *FLOW_PARAMS))
+        self._homes: dict[Any, Mapping[str, Any]] = {}
+        self._regulated_at: float | None = None
 
     @property
     def name(self) -> str:
@@ -181,6 +190,28 @@ class Organism:
             out[b.name] = float(base) * (1 + swing) if b.relative else float(base) + swing
         return out
 
+    def held(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``params`` with killing faders held towards the preset (homeostasis)."""
+        return self.homeostasis.apply(params, self._home(params.get("engine.preset")))
+
+    def _home(self, key: Any) -> Mapping[str, Any]:
+        """The values homeostasis holds towards: the preset's own when it runs on this
+        engine, else the engine's defaults and still flows."""
+        home = self._homes.get(key)
+        if home is None:
+            from engines.catalog import get_preset, preset_values  # catalog imports this module
+
+            try:
+                same = get_preset(str(key)).engine == self.engine.name
+            except ValueError:
+                same = False
+            if same:
+                home = preset_values(str(key))
+            else:
+                home = {**self.engine.defaults(), **{d.name: 0.0 for d in FLOW_PARAMS}}
+            self._homes[key] = home
+        return home
+
     def _structure(self, params: Mapping[str, Any]) -> None:
         engine = self.engine
         if self._pending is not None and self._pending.done():
@@ -200,6 +231,7 @@ class Organism:
     # --- the simulation -------------------------------------------------------------------
     def step(self, params: Mapping[str, Any], dt: float = 1 / 60) -> None:
         """One simulation step; ``dt`` is the simulated seconds it stands for."""
+        params = self.held(params)
         p = self.breathe(params)
         self._structure(p)
         self.engine.advance(p)
@@ -248,6 +280,11 @@ class Organism:
             alive, mass, changed = (float(v) for v in stats)
         vitals = self.vitals
         vitals.coverage, vitals.mass = alive, mass
+        since = 0.0 if self._regulated_at is None else self.sim_time - self._regulated_at
+        self._regulated_at = self.sim_time
+        self.homeostasis.update(alive, since, params)
+        vitals.strain, vitals.crises = self.homeostasis.strain, self.homeostasis.crises
+        params = self.held(params)
         low, high = coverage_band(params)
         if self.engine.continuous:
             still, patience = abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3), 240

@@ -184,11 +184,14 @@ def watch(
     warmup: float = 3.0,
     growth: float = GROWTH_SECONDS,
     overrides: Mapping[str, Any] | None = None,
+    changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
     progress: Any = None,
 ) -> Liveness:
     """Run ``preset`` as in a show for ``growth + seconds`` of show time and judge the last
     ``seconds`` of it (frames at 30 fps, world ``world``, frames ``size`` (default the
-    world's)). ``progress(done_s, total_s)`` is called about every 10 simulated seconds."""
+    world's)), with ``overrides`` from the start and ``changes`` (``(second, values)``,
+    counted from the end of the warm-up) made mid-show. ``progress(done_s, total_s)`` is
+    called about every 10 simulated seconds."""
     from engines import get_preset, numpy_backend
     from perform.render import offline
 
@@ -199,6 +202,7 @@ def watch(
     frames = offline.frames(
         preset, numpy_backend(), world=world, width=width, height=height, fps=FPS,
         seconds=total, warmup=warmup, seed=seed, overrides=dict(overrides or {}),
+        changes=changes,
     )  # fmt: skip
     for i, still in enumerate(frames):
         if i >= skip:

@@ -1,0 +1,176 @@
+"""No fader value kills or flashes the organism (issue 15, "faders that kill or flash").
+
+The drills run real presets as in a show (``perform.bench.alive.watch``: the same
+warm-up, flows, breathing, regulation and colour as ``perform.render.offline``) on a
+128^2 world with one parameter at an end of its range, and judge the RGB frames by the
+liveness definition: never black (lit >= 1 %), no flash above 10, no still stretch over
+1 s. Each case is a parameter end that blacked out, froze or flashed its preset on the
+code before homeostasis (``engines/homeostasis.py``); the sweep that found them (every
+engine, flow, colour and organism parameter at both ends, one preset per engine family)
+is ``perform bench alive --sweep``. Continuous ends are set from the start (the organism
+grows under them, harsher than a glide); rule switches happen mid-show, as an enum
+snaps on stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from engines import ENGINES, PresetError, all_params, presets
+from engines.catalog import load_preset_file
+from engines.flow import FLOW_PARAMS
+from engines.homeostasis import DANGER, FALL_SECONDS, RISE_SECONDS, Homeostasis
+from engines.life import RULES
+from perform.bench.alive import MAX_FLASH, MAX_STILL_SECONDS, MIN_LIT, watch
+from perform.registry import build_store
+from tests.engines.helpers import ONE_PER_ENGINE, organism_for, params
+
+SHOW_SECONDS = 30.0
+GROWTH = 5.0
+
+#: (preset, parameter, value): each blacked out, froze or flashed on the old organism
+#: (lit 0.0 %, "still", or a flash over 10 within the 30 s), measured at 128^2.
+FROM_THE_START = [
+    ("coral", "lenia.mu", 0.40),
+    ("coral", "lenia.sigma", 0.003),
+    ("coral", "lenia.t", 3.0),
+    ("coral", "lenia.peak1", 1.0),
+    ("coral", "flow.radial", 1.0),
+    ("coral", "flow.ring", -1.0),
+    ("coral", "flow.vertical", -1.0),
+    ("sl_gliders", "smoothlife.b1", 0.45),
+    ("sl_gliders", "smoothlife.ra", 9.0),
+    ("sl_gliders", "flow.radial", 1.0),
+    ("medusa", "flow.radial", 1.0),
+    ("mnca_soliton", "mnca.ring2_high", 0.0),
+    ("spiral", "excitable.threshold", 5),
+    ("spiral", "excitable.states", 20),
+]
+MID_SHOW = [
+    ("classic_life", "life.rule", "B35678/S5678"),
+    ("classic_life", "life.rule", "B368/S245"),
+]
+
+
+def _judge(report: Any) -> None:
+    assert not report.nan, report
+    assert report.lit_min >= MIN_LIT, report
+    assert report.flash <= MAX_FLASH, report
+    assert report.longest_still_s <= MAX_STILL_SECONDS, report
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # simulated show time; a busy shared machine is slow
+@pytest.mark.parametrize(("preset", "name", "value"), FROM_THE_START)
+def test_a_killing_fader_end_leaves_a_living_organism(preset, name, value):
+    report = watch(preset, SHOW_SECONDS, world=128, growth=GROWTH, overrides={name: value})
+    _judge(report)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize(("preset", "name", "value"), MID_SHOW)
+def test_a_rule_switched_mid_show_leaves_a_living_organism(preset, name, value):
+    report = watch(
+        preset, SHOW_SECONDS, world=128, growth=GROWTH, changes=[(GROWTH + 2.0, {name: value})]
+    )
+    _judge(report)
+
+
+def test_the_strobing_parity_rule_is_not_offered():
+    """B1357/S1357 turns every cell over every step: the frame strobed (flash 19 and a
+    period-2 flicker of 3 at 128^2, 23 -> 130 at 512^2) whatever the preset, so no
+    regulation could keep it from flashing; it is no longer a choice."""
+    assert "B1357/S1357" not in RULES
+    assert all(p.params.get("life.rule") in RULES for p in presets().values() if p.engine == "life")
+
+
+def test_every_rule_structural_and_flow_parameter_is_held_by_homeostasis():
+    for engine, preset in ONE_PER_ENGINE.items():
+        organism = organism_for(preset, world=64)
+        held = {d.name for d in organism.homeostasis.decls}
+        assert {d.name for d in ENGINES[engine].params} <= held
+        assert {d.name for d in FLOW_PARAMS} <= held
+
+
+def _homeostasis() -> Homeostasis:
+    decls = tuple(d for d in all_params() if d.name in ("lenia.mu", "life.rule", "mnca.rings"))
+    return Homeostasis(decls)
+
+
+def test_a_collapse_strains_within_half_a_second_and_holds_until_the_fader_moves():
+    h = _homeostasis()
+    faders = {"lenia.mu": 0.40, "life.rule": "B2/S", "mnca.rings": 3.0}
+    home = {"lenia.mu": 0.15, "life.rule": "B3/S23", "mnca.rings": 1.0}
+    for _ in range(30):
+        h.update(0.10, 1 / 30, faders)  # healthy: the norm settles at 0.10
+    assert h.strain == 0.0 and h.apply(faders, home) is faders
+    for _ in range(9):
+        h.update(0.10 * DANGER * 0.9, 1 / 30, faders)  # the living fraction collapses
+    assert h.crises == 1 and h.strain == pytest.approx(9 / 30 / RISE_SECONDS, abs=0.01)
+    for _ in range(7):
+        h.update(0.10 * DANGER * 0.9, 1 / 30, faders)
+    assert h.crises == 1 and h.strain == 1.0
+    for _ in range(300):  # recovered (at the preset's values) for ten seconds
+        h.update(0.10, 1 / 30, faders)
+    assert h.strain == 1.0, "the same killing values stay held"
+    assert h.apply(faders, home) == home
+    moved = {**faders, "lenia.mu": 0.30}
+    for _ in range(int(FALL_SECONDS * 30 / 2)):
+        h.update(0.10, 1 / 30, moved)
+    half = h.apply(moved, home)
+    assert half["lenia.mu"] == pytest.approx(0.225, abs=0.01)  # halfway back to the fader
+    assert half["mnca.rings"] == 2.0  # whole numbers stay whole
+    assert half["life.rule"] in ("B3/S23", "B2/S")
+    for _ in range(int(FALL_SECONDS * 30)):
+        h.update(0.10, 1 / 30, moved)
+    assert h.strain == 0.0 and h.apply(moved, home) is moved
+
+
+def test_a_slow_thinning_becomes_the_new_norm_not_a_crisis():
+    h = _homeostasis()
+    fader = {"lenia.mu": 0.2}
+    level = 0.2
+    for _ in range(30 * 120):  # halves over two minutes: a look played slowly
+        level *= 0.5 ** (1 / (30 * 120))
+        h.update(level, 1 / 30, fader)
+    assert h.crises == 0 and h.strain == 0.0
+
+
+def test_the_store_keeps_the_coverage_floor_under_its_ceiling(caplog):
+    store = build_store(list(presets()), "coral", all_params())
+    kept = store.apply("organism.coverage_min", 0.9, "midi")
+    assert kept == pytest.approx(0.85 - 0.05)
+    assert store.get("organism.coverage_min") == pytest.approx(0.80)
+    assert "organism.coverage_min: 0.9 held at 0.8" in caplog.text
+    assert "organism.coverage_max" in caplog.text
+    # lowering the ceiling onto the floor takes the floor down with it
+    store.apply("organism.coverage_max", 0.3, "osc")
+    assert store.get("organism.coverage_min") == pytest.approx(0.25)
+    # both at once (a show file): the ceiling wins
+    store.apply_many({"organism.coverage_min": 0.6, "organism.coverage_max": 0.2}, "api")
+    assert store.get("organism.coverage_max") == pytest.approx(0.2)
+    assert store.get("organism.coverage_min") == pytest.approx(0.15)
+    # a glide to a floor above the ceiling ends under it
+    store.transition({"organism.coverage_min": 0.9}, 2.0)
+    assert store.ramp_target("organism.coverage_min") == pytest.approx(0.15)
+    # a preset brings its own band back whole
+    store.apply("engine.preset", "reef", "api")
+    values = params("reef")
+    assert store.get("organism.coverage_min") == values["organism.coverage_min"]
+    assert store.get("organism.coverage_max") == values["organism.coverage_max"]
+
+
+def test_a_preset_with_its_floor_over_its_ceiling_is_refused(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[bad]\nengine = "lenia"\n[bad.params]\n'
+        '"organism.coverage_min" = 0.6\n"organism.coverage_max" = 0.5\n'
+    )
+    with pytest.raises(PresetError) as info:
+        load_preset_file(path)
+    message = str(info.value)
+    assert str(path) in message and "[bad]" in message
+    assert "organism.coverage_min 0.6" in message and "organism.coverage_max 0.5" in message
