@@ -11,9 +11,10 @@ and the organism regulates instead:
   within seconds and a fall only over a minute, so a look a performer chose slowly
   becomes the new norm, while a collapse does not);
 * when the living fraction falls under ``DANGER`` of that norm (or the world is nearly
-  empty) it is *strained*: the strain rises within half a second, and the rule, the
-  kernel shape and the flows it is stepped with are pulled from the performer's values
-  towards its preset's own (``strain`` 0 = the performer's, 1 = the preset's);
+  empty, or has stood still for ``STILL_SECONDS``: a rule that froze it) it is
+  *strained*: the strain rises within half a second, and the rule, the kernel shape and
+  the flows it is stepped with are pulled from the performer's values towards its
+  preset's own (``strain`` 0 = the performer's, 1 = the preset's);
 * a fader position that caused a crisis stays held (the strain does not fall again)
   until the performer moves away from it: letting go by itself would let the same value
   kill the organism again a few seconds later, a slow pulse of dying and regrowing;
@@ -36,6 +37,8 @@ DANGER = 0.4
 """A living fraction under this share of the organism's norm is a crisis."""
 EMPTY = 0.002
 """A living fraction under this is a crisis whatever the norm."""
+STILL_SECONDS = 0.5
+"""Standing still this long (a rule that froze the world) is a crisis too."""
 RISE_SECONDS = 0.5
 """Simulated seconds from no strain to the preset's values in a crisis."""
 FALL_SECONDS = 10.0
@@ -61,17 +64,27 @@ class Homeostasis:
     """A crisis happened at the performer's present values: the strain stays."""
     norm: float | None = None
     crises: int = 0
+    still_for: float = 0.0
+    """Simulated seconds the world has stood still."""
+    in_crisis: bool = False
+    """The last update found the living fraction collapsing or the world frozen (the
+    organism also plants nuclei then, whatever its coverage floor, so it regrows or
+    moves again sooner)."""
     _at_crisis: dict[str, Any] = field(default_factory=dict)
-    _in_crisis: bool = False
 
-    def update(self, alive: float, dt: float, params: Mapping[str, Any]) -> None:
-        """After a regulation that measured ``alive``, ``dt`` simulated seconds after the last."""
+    def update(
+        self, alive: float, dt: float, params: Mapping[str, Any], *, still: bool = False
+    ) -> None:
+        """After a regulation that measured ``alive`` (and found the world ``still`` or
+        not), ``dt`` simulated seconds after the last one."""
         dt = max(0.0, dt)
         if self.norm is None:
             self.norm = alive
-        crisis = alive < EMPTY or alive < DANGER * self.norm
+        self.still_for = self.still_for + dt if still else 0.0
+        collapse = alive < EMPTY or alive < DANGER * self.norm
+        crisis = collapse or self.still_for > STILL_SECONDS
         if crisis:
-            if not self._in_crisis:
+            if not self.in_crisis:
                 self.crises += 1
                 self._at_crisis = {d.name: params.get(d.name) for d in self.decls}
             self.held = True
@@ -83,7 +96,7 @@ class Homeostasis:
                 self.held = False
             if not self.held:
                 self.strain = max(0.0, self.strain - dt / FALL_SECONDS)
-        self._in_crisis = crisis
+        self.in_crisis = crisis
 
     def _moved(self, params: Mapping[str, Any]) -> bool:
         for d in self.decls:

@@ -96,6 +96,12 @@ SETTLED_FRAMES = 12
 (a frozen picture reads as dead within a second; its total mass could not tell: a few
 blinkers kept it changing while the picture stood still, issue 15's diamoeba)."""
 
+STILL_CHANGE = 1e-4
+"""A continuous world whose living cells moved less than this (mean absolute change of
+the state per regulation) stands still: Gray-Scott at its highest feed freezes into
+spots (2e-5), medusa itself moves 5e-4 at its stillest (a 128 world), Lenia and
+SmoothLife 0.03-0.08. Standing still for a while is a crisis for homeostasis."""
+
 VEIL_SECONDS = 1.5
 """How long a fresh nucleus takes to show (simulated seconds)."""
 
@@ -259,12 +265,14 @@ class Organism:
         field = self.engine.measured()
         alive = (field > 0.05).mean(dtype=xp.float32)
         mass = field.mean(dtype=xp.float32)
-        if self.engine.continuous:
-            return xp.stack([alive, mass, mass])
-        # Discrete states: the share of cells that changed since the last regulation.
         if self._last_state is None:
             self._last_state = field.copy()
-        changed = (field != self._last_state).mean(dtype=xp.float32)
+        if self.engine.continuous:
+            # How much a living cell moved since the last regulation (a frame).
+            changed = xp.abs(field - self._last_state).mean(dtype=xp.float32)
+        else:
+            # Discrete states: the share of cells that changed since the last regulation.
+            changed = (field != self._last_state).mean(dtype=xp.float32)
         self._last_state[...] = field
         return xp.stack([alive, mass, changed])
 
@@ -280,23 +288,27 @@ class Organism:
             alive, mass, changed = (float(v) for v in stats)
         vitals = self.vitals
         vitals.coverage, vitals.mass = alive, mass
+        if self.engine.continuous:
+            still, patience = abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3), 240
+            frozen = changed < STILL_CHANGE * max(alive, 1e-3)
+        else:
+            still, patience = changed < SETTLED * max(alive, 1e-3), SETTLED_FRAMES
+            frozen = still
         since = 0.0 if self._regulated_at is None else self.sim_time - self._regulated_at
         self._regulated_at = self.sim_time
-        self.homeostasis.update(alive, since, params)
+        self.homeostasis.update(alive, since, params, still=frozen)
         vitals.strain, vitals.crises = self.homeostasis.strain, self.homeostasis.crises
         params = self.held(params)
         low, high = coverage_band(params)
-        if self.engine.continuous:
-            still, patience = abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3), 240
-        else:
-            still, patience = changed < SETTLED * max(alive, 1e-3), SETTLED_FRAMES
         if still:
             self._still_frames += 1
         else:
             self._still_frames = max(0, self._still_frames - 2)
         self._last_mass = mass
         self._veils = [v for v in self._veils if self.sim_time - v.born < VEIL_SECONDS]
-        if alive < low and len(self._veils) < (3 if alive < low / 4 else 1):
+        if (alive < low or self.homeostasis.in_crisis) and len(self._veils) < (
+            3 if alive < low / 4 else 1
+        ):
             self._plant(params)
         elif self._still_frames > patience and not self._veils and alive < high:
             self._plant(params)
