@@ -30,11 +30,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
 from perform.bench.common import Result
+
+if TYPE_CHECKING:
+    from engines.xp import BackendName
 
 NAME = "alive"
 HELP = "every preset for N minutes of show time: lit fraction, stillness, flashes, flicker"
@@ -53,9 +57,9 @@ FLICKER_WINDOW = 16
 REC709 = numpy.array([0.2126, 0.7152, 0.0722], dtype=numpy.float32)
 
 
-def luminance(rgb: numpy.ndarray) -> numpy.ndarray:
-    """Rec.709 Y (0-255, float32) of an ``(H, W, 3+)`` uint8 frame."""
-    return rgb[..., :3].astype(numpy.float32) @ REC709
+def luminance(rgb: Any, xp: ModuleType = numpy) -> Any:
+    """Rec.709 Y (0-255, float32) of an ``(H, W, 3+)`` uint8 frame held by ``xp``."""
+    return rgb[..., :3].astype(xp.float32) @ xp.asarray(REC709)
 
 
 def flicker(means: Sequence[float], window: int = FLICKER_WINDOW) -> float:
@@ -115,27 +119,33 @@ class Liveness:
 class Meter:
     """Judges a series of RGB frames at ``fps`` (feed them in order)."""
 
-    def __init__(self, fps: float = FPS) -> None:
+    def __init__(self, fps: float = FPS, xp: ModuleType = numpy) -> None:
         self.fps = fps
+        self.xp = xp
+        """The frames' array module: NumPy, or CuPy (reduced on the device)."""
         self.lit: list[float] = []
         self.means: list[float] = []
         self.motion: list[float] = []
         self.finite = True
         self._previous: tuple[numpy.ndarray, numpy.ndarray] | None = None
 
-    def add(self, rgb: numpy.ndarray) -> None:
-        y = luminance(rgb)
-        if not numpy.isfinite(y).all():
-            self.finite = False
+    def add(self, rgb: Any) -> None:
+        """Judge one frame (on its device: only five numbers per frame reach the host)."""
+        xp = self.xp
+        y = luminance(rgb, xp)
         lit = y > LIT_Y
-        self.lit.append(float(lit.mean()))
-        self.means.append(float(y.mean()))
+        figures = [xp.isfinite(y).all(), lit.mean(), y.mean()]
         if self._previous is not None:
             py, plit = self._previous
             either = lit | plit
-            count = int(either.sum())
-            diff = float(numpy.abs(y - py)[either].sum()) / count if count else 0.0
-            self.motion.append(diff)
+            figures += [either.sum(), xp.where(either, xp.abs(y - py), 0).sum()]
+        finite, lit_share, mean, *rest = (float(v) for v in xp.stack(figures).tolist())
+        self.finite = self.finite and bool(finite)
+        self.lit.append(lit_share)
+        self.means.append(mean)
+        if rest:
+            count, moved = rest
+            self.motion.append(moved / count if count else 0.0)
         self._previous = (y, lit)
 
     def judge(self, preset: str, engine: str) -> Liveness:
@@ -186,33 +196,45 @@ def watch(
     overrides: Mapping[str, Any] | None = None,
     changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
     progress: Any = None,
+    backend: BackendName = "numpy",
 ) -> Liveness:
     """Run ``preset`` as in a show for ``growth + seconds`` of show time and judge the last
     ``seconds`` of it (frames at 30 fps, world ``world``, frames ``size`` (default the
     world's)), with ``overrides`` from the start and ``changes`` (``(second, values)``,
     counted from the end of the warm-up) made mid-show. ``progress(done_s, total_s)`` is
-    called about every 10 simulated seconds."""
-    from engines import get_preset, numpy_backend
+    called about every 10 simulated seconds.
+    ``backend`` is ``numpy`` (the default: what tests and CI run), ``cupy`` or ``auto``
+    (what a show picks); the judging is on the host either way."""
+    from engines import get_preset, select_backend
     from perform.render import offline
 
     width, height = size or (world, world)
-    meter = Meter(FPS)
+    chosen = select_backend(backend)
+    meter = Meter(FPS, chosen.xp)
     skip = int(round(growth * FPS))
     total = growth + seconds
-    frames = offline.frames(
-        preset, numpy_backend(), world=world, width=width, height=height, fps=FPS,
+    frames = offline.pictures(
+        preset, chosen, world=world, width=width, height=height, fps=FPS,
         seconds=total, warmup=warmup, seed=seed, overrides=dict(overrides or {}),
         changes=changes,
     )  # fmt: skip
-    for i, still in enumerate(frames):
+    for i, (_, picture) in enumerate(frames):
         if i >= skip:
-            meter.add(still.rgb)
+            meter.add(picture.rgb)
         if progress is not None and i % int(10 * FPS) == 0 and i:
             progress(i / FPS, total)
     return meter.judge(preset, get_preset(preset).engine)
 
 
-def _watch_job(preset: str, seconds: float, world: int, seed: int, warmup: float) -> Liveness:
+def _watch_job(
+    preset: str,
+    seconds: float,
+    world: int,
+    seed: int,
+    warmup: float,
+    size: tuple[int, int] | None = None,
+    backend: BackendName = "numpy",
+) -> Liveness:
     started = time.perf_counter()
 
     def progress(done: float, total: float) -> None:
@@ -223,10 +245,13 @@ def _watch_job(preset: str, seconds: float, world: int, seed: int, warmup: float
             flush=True,
         )
 
-    return watch(preset, seconds, world=world, seed=seed, warmup=warmup, progress=progress)
+    return watch(
+        preset, seconds, world=world, size=size, seed=seed, warmup=warmup, progress=progress,
+        backend=backend,
+    )  # fmt: skip
 
 
-def _result(report: Liveness, world: int) -> Result:
+def _result(report: Liveness, world: int, backend: str = "numpy") -> Result:
     metrics = {
         "lit_min_pct": 100 * report.lit_min,
         "lit_max_pct": 100 * report.lit_max,
@@ -240,7 +265,12 @@ def _result(report: Liveness, world: int) -> Result:
         NAME,
         report.preset,
         metrics,
-        {"engine": report.engine, "world": world, "seconds": round(report.seconds, 1)},
+        {
+            "engine": report.engine,
+            "world": world,
+            "seconds": round(report.seconds, 1),
+            **({"backend": backend} if backend != "numpy" else {}),
+        },
         note=report.verdict(),
     )
 
@@ -281,23 +311,35 @@ def run(options: argparse.Namespace) -> list[Result]:
     world = int(getattr(options, "world", None) or 512)
     config = load_config(getattr(options, "config", None))
     seed, warmup = config.engine.seed, config.engine.warmup
+    # Judged on the frame an audience sees: the stream's size, whatever the world's.
+    size = (config.stream.width, config.stream.height)
+    backend: BackendName = getattr(options, "backend", None) or "numpy"
+    from engines import select_backend
+
+    chosen_backend = select_backend(backend)  # what "cupy"/"auto" really gives here
+    label = chosen_backend.name
     jobs = max(1, min(int(getattr(options, "jobs", None) or 2), len(chosen), os.cpu_count() or 1))
     print(
         f"# alive: {len(chosen)} presets x {seconds / 60:g} min of show time at {world}^2 "
-        f"(+{GROWTH_SECONDS:g} s growth each, not judged), {jobs} processes",
+        f"(+{GROWTH_SECONDS:g} s growth each, not judged), frames {size[0]}x{size[1]}, "
+        f"{chosen_backend.reason}, {jobs} processes",
         file=sys.stderr,
     )
     started = time.perf_counter()
     reports: dict[str, Liveness] = {}
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
         futures = {
-            pool.submit(_watch_job, key, seconds, world, seed, warmup): key for key in chosen
+            pool.submit(_watch_job, key, seconds, world, seed, warmup, size, backend): key
+            for key in chosen
         }
         for future in as_completed(futures):
             report = future.result()
             reports[report.preset] = report
             print(
                 f"  alive: [{len(reports)}/{len(chosen)}] {report.preset}: {report.verdict()} "
+                f"(lit {100 * report.lit_min:.1f}-{100 * report.lit_max:.1f} %, still "
+                f"{report.longest_still_s:.2f} s, flash {report.flash:.1f}, flicker "
+                f"{report.flicker:.2f}) "
                 f"({time.perf_counter() - started:.0f} s)",
                 file=sys.stderr,
                 flush=True,
@@ -305,5 +347,29 @@ def run(options: argparse.Namespace) -> list[Result]:
     ordered = [reports[key] for key in chosen]
     living = sum(r.alive for r in ordered)
     print(table(ordered))
-    print(f"# alive: {living}/{len(ordered)} alive at {world}^2\n")
-    return [_result(r, world) for r in ordered]
+    print(f"# alive: {living}/{len(ordered)} alive at {world}^2 ({label})\n")
+    return [_result(r, world, label) for r in ordered]
+
+
+def main() -> None:
+    """``python -m perform.bench.alive [PRESET...] [--minutes N] [--world N] [--jobs N]
+    [--backend B] [--json PATH]``: the suite without the CLI's imports (for a GPU machine)."""
+    from perform.bench.common import format_table, to_json
+
+    parser = argparse.ArgumentParser(prog="python -m perform.bench.alive")
+    parser.add_argument("presets", nargs="*", metavar="PRESET")
+    parser.add_argument("--minutes", type=float)
+    parser.add_argument("--world", type=int)
+    parser.add_argument("--jobs", type=int)
+    parser.add_argument("--backend", choices=("numpy", "cupy", "auto"), default="numpy")
+    parser.add_argument("--json", metavar="PATH")
+    args = parser.parse_args()
+    results = run(args)
+    print(format_table(results))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            fh.write(to_json(results) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -63,6 +63,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--jobs", type=int, help="alive: presets run side by side in processes (default 2)"
     )
     parser.add_argument(
+        "--backend",
+        choices=("numpy", "cupy", "auto"),
+        default="numpy",
+        help="alive: array backend (default numpy, what CI runs; 'auto' is what a show picks)",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="every case a suite knows, not just its representative set (engines: all 36 presets)",

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy
 
-from engines import Backend, preset_values
+from engines import Backend, Organism, Picture, preset_values
 from perform.render.switch import grow
 
 
@@ -42,7 +42,35 @@ def frames(
     overrides: dict[str, Any] | None = None,
     changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
 ) -> Iterator[Still]:
-    """Yield ``seconds * fps`` frames after ``warmup`` seconds of simulated time.
+    """Yield ``seconds * fps`` frames after ``warmup`` seconds of simulated time."""
+    for organism, picture in pictures(
+        preset, backend, world=world, width=width, height=height, fps=fps, seconds=seconds,
+        warmup=warmup, steps_per_second=steps_per_second, seed=seed, overrides=overrides,
+        changes=changes,
+    ):  # fmt: skip
+        rgb, yuv = (backend.to_host(a) for a in (picture.rgb, picture.yuv))
+        yield Still(
+            numpy.asarray(rgb), numpy.asarray(yuv), organism.sim_time, organism.vitals.coverage
+        )
+
+
+def pictures(
+    preset: str,
+    backend: Backend,
+    *,
+    world: int = 512,
+    width: int = 512,
+    height: int = 512,
+    fps: float = 30.0,
+    seconds: float = 4.0,
+    warmup: float = 0.0,
+    steps_per_second: float = 60.0,
+    seed: int = 1,
+    overrides: dict[str, Any] | None = None,
+    changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
+) -> Iterator[tuple[Organism, Picture]]:
+    """:func:`frames` left on the backend's device: ``(organism, picture)`` per frame (the
+    picture's arrays are reused by the next frame; judge them before asking for it).
 
     ``changes`` are ``(second, values)`` writes made at that second of the frames (a fader
     moved, a rule switched mid-show), applied at once as an enum's or a snapped write is.
@@ -70,8 +98,4 @@ def frames(
             organism.step(params, dt)
             done += 1
         organism.regulate(params)
-        picture = organism.render(params, width, height)
-        rgb, yuv = (backend.to_host(a) for a in (picture.rgb, picture.yuv))
-        yield Still(
-            numpy.asarray(rgb), numpy.asarray(yuv), organism.sim_time, organism.vitals.coverage
-        )
+        yield organism, organism.render(params, width, height)
