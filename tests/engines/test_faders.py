@@ -4,12 +4,12 @@ The drills run real presets as in a show (``perform.bench.alive.watch``: the sam
 warm-up, flows, breathing, regulation and colour as ``perform.render.offline``) on a
 128^2 world with one parameter at an end of its range, and judge the RGB frames by the
 liveness definition: never black (lit >= 1 %), no flash above 10, no still stretch over
-1 s. Each case is a parameter end that blacked out, froze or flashed its preset on the
-code before homeostasis (``engines/homeostasis.py``); the sweep that found them (every
-engine, flow, colour and organism parameter at both ends, one preset per engine family)
-is ``perform bench alive --sweep``. Continuous ends are set from the start (the organism
-grows under them, harsher than a glide); rule switches happen mid-show, as an enum
-snaps on stage.
+1 s. Each case is a parameter end that blacked out or froze its preset on the code
+before homeostasis (``engines/homeostasis.py``), found by sweeping every parameter to both
+ends on one preset per engine family (``perform bench alive --sweep --world 128``, 10 s
+judged after 3 s of growth). Ends are
+set from the start (the organism grows under them, harsher than a glide on stage) or, for
+a rule choice, switched mid-show as an enum snaps on stage.
 """
 
 from __future__ import annotations
@@ -30,27 +30,25 @@ from tests.engines.helpers import ONE_PER_ENGINE, organism_for, params
 SHOW_SECONDS = 30.0
 GROWTH = 5.0
 
-#: (preset, parameter, value): each blacked out, froze or flashed on the old organism
-#: (lit 0.0 %, "still", or a flash over 10 within the 30 s), measured at 128^2.
+#: (preset, parameter, value): each blacked out or froze its preset on the organism before
+#: homeostasis (lit 0.0-1.0 %, or still for 3 s, within 10 s at 128^2; see the module
+#: docstring); the Lenia and flow cases stand for their neighbours (lenia.t 3,
+#: lenia.peak1 1, flow.ring and flow.bubble +-1 died the same way and are held the same way).
 FROM_THE_START = [
     ("coral", "lenia.mu", 0.40),
     ("coral", "lenia.sigma", 0.003),
-    ("coral", "lenia.t", 3.0),
-    ("coral", "lenia.peak1", 1.0),
     ("coral", "flow.radial", 1.0),
-    ("coral", "flow.ring", -1.0),
     ("coral", "flow.vertical", -1.0),
     ("sl_gliders", "smoothlife.b1", 0.45),
     ("sl_gliders", "smoothlife.ra", 9.0),
     ("sl_gliders", "flow.radial", 1.0),
-    ("medusa", "flow.radial", 1.0),
-    ("mnca_soliton", "mnca.ring2_high", 0.0),
-    ("spiral", "excitable.threshold", 5),
-    ("spiral", "excitable.states", 20),
+    ("medusa", "gray_scott.kill", 0.07),
+    ("mnca_soliton", "mnca.ring2_low", 1.0),
+    ("classic_life", "life.rule", "B368/S245"),
+    ("whirlpool", "cyclic.threshold", 20),
 ]
 MID_SHOW = [
     ("classic_life", "life.rule", "B35678/S5678"),
-    ("classic_life", "life.rule", "B368/S245"),
 ]
 
 
@@ -174,3 +172,21 @@ def test_a_preset_with_its_floor_over_its_ceiling_is_refused(tmp_path):
     message = str(info.value)
     assert str(path) in message and "[bad]" in message
     assert "organism.coverage_min 0.6" in message and "organism.coverage_max 0.5" in message
+
+
+def test_the_sweep_puts_every_parameter_of_a_preset_at_both_ends():
+    from engines.catalog import HOST_PARAMS, organism_params
+    from perform.bench.alive import SWEEP_PRESETS, sweep_cases
+
+    assert {ONE_PER_ENGINE[e] for e in ENGINES} == set(SWEEP_PRESETS)
+    cases = sweep_cases(["classic_life"])
+    by_name: dict[str, list[Any]] = {}
+    for label, preset, over in cases:
+        assert preset == "classic_life" and len(over) == 1
+        ((name, value),) = over.items()
+        assert label.startswith(f"classic_life {name}=")
+        by_name.setdefault(name, []).append(value)
+    decls = (*ENGINES["life"].params, *organism_params(), *HOST_PARAMS)
+    assert set(by_name) == {d.name for d in decls}
+    for d in decls:
+        assert by_name[d.name] == (list(d.choices) if d.kind == "enum" else [d.min, d.max])
