@@ -67,9 +67,9 @@ class Homeostasis:
     still_for: float = 0.0
     """Simulated seconds the world has stood still."""
     in_crisis: bool = False
-    """The last update found the living fraction collapsing or the world frozen (the
-    organism also plants nuclei then, whatever its coverage floor, so it regrows or
-    moves again sooner)."""
+    """The last update found the living fraction collapsing or the world frozen (when a
+    performer's value is to blame, the organism also plants nuclei then, whatever its
+    coverage floor, so it regrows or moves again sooner)."""
     _at_crisis: dict[str, Any] = field(default_factory=dict)
 
     def update(
@@ -108,6 +108,15 @@ class Homeostasis:
             if abs(float(now) - float(then)) > MOVED * (d.max - d.min):
                 return True
         return False
+
+    def differs(self, params: Mapping[str, Any], home: Mapping[str, Any]) -> bool:
+        """Whether the performer's values differ from ``home`` in a parameter it holds."""
+        return any(
+            params.get(d.name) is not None
+            and home.get(d.name) is not None
+            and params.get(d.name) != home.get(d.name)
+            for d in self.decls
+        )
 
     def apply(self, params: Mapping[str, Any], home: Mapping[str, Any]) -> Mapping[str, Any]:
         """``params`` with the held parameters pulled towards ``home`` by the strain."""

@@ -298,6 +298,11 @@ class Organism:
         self._regulated_at = self.sim_time
         self.homeostasis.update(alive, since, params, still=frozen)
         vitals.strain, vitals.crises = self.homeostasis.strain, self.homeostasis.crises
+        # A crisis caused by a performer's value also grows a nucleus (at the preset's own
+        # values regulation is what it always was: a preset's look is tuned with it).
+        rescue = self.homeostasis.in_crisis and self.homeostasis.differs(
+            params, self._home(params.get("engine.preset"))
+        )
         params = self.held(params)
         low, high = coverage_band(params)
         if still:
@@ -306,9 +311,7 @@ class Organism:
             self._still_frames = max(0, self._still_frames - 2)
         self._last_mass = mass
         self._veils = [v for v in self._veils if self.sim_time - v.born < VEIL_SECONDS]
-        if (alive < low or self.homeostasis.in_crisis) and len(self._veils) < (
-            3 if alive < low / 4 else 1
-        ):
+        if (alive < low or rescue) and len(self._veils) < (3 if alive < low / 4 else 1):
             self._plant(params)
         elif self._still_frames > patience and not self._veils and alive < high:
             self._plant(params)
