@@ -190,3 +190,27 @@ def test_the_sweep_puts_every_parameter_of_a_preset_at_both_ends():
     assert set(by_name) == {d.name for d in decls}
     for d in decls:
         assert by_name[d.name] == (list(d.choices) if d.kind == "enum" else [d.min, d.max])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_bench_alive_sweep_runs_each_end_as_a_row(monkeypatch, capsys):
+    import argparse
+
+    from perform.bench import alive
+
+    real = alive.sweep_cases
+    picked = [c for c in real(["whirlpool"]) if c[2].keys() == {"cyclic.threshold"}]
+    monkeypatch.setattr(alive, "sweep_cases", lambda keys: picked)
+    options = argparse.Namespace(
+        sweep=True, presets=None, minutes=0.02, world=64, jobs=1, backend="numpy"
+    )
+    results = alive.run(options)
+    assert [r.name for r in results] == [
+        "whirlpool cyclic.threshold=1",
+        "whirlpool cyclic.threshold=20",
+    ]
+    assert all(r.params["engine"] == "cyclic" for r in results)
+    out = capsys.readouterr()
+    assert "whirlpool cyclic.threshold=20" in out.out
+    assert "2 parameter ends of 7 presets" in out.err
