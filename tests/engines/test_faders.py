@@ -214,3 +214,20 @@ def test_bench_alive_sweep_runs_each_end_as_a_row(monkeypatch, capsys):
     out = capsys.readouterr()
     assert "whirlpool cyclic.threshold=20" in out.out
     assert "2 parameter ends of 7 presets" in out.err
+
+
+def test_a_crisis_grows_a_rescue_nucleus_only_when_a_fader_is_to_blame():
+    """At the preset's own values regulation is what the preset was tuned with; a crisis
+    under a performer's value also grows a nucleus, whatever the coverage floor."""
+    for fader, nuclei in (({}, 0), ({"lenia.mu": 0.3}, 1)):
+        organism = organism_for("coral", world=64)
+        p = params("coral", **{"engine.preset": "coral", "organism.coverage_min": 0.0}, **fader)
+        organism.engine.a[...] = 0.0
+        organism.engine.a[16:48, 16:48] = 0.8
+        for _ in range(3):
+            organism.regulate(p)
+        assert organism.vitals.nuclei == 0 and not organism.homeostasis.in_crisis
+        organism.engine.a[...] = 0.0  # collapsed
+        organism.regulate(p)
+        assert organism.homeostasis.in_crisis
+        assert organism.vitals.nuclei == nuclei
