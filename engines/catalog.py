@@ -32,9 +32,11 @@ from typing import Any
 from engines.base import ParamDecl
 from engines.color import COLOR_PARAMS
 from engines.flow import FLOW_PARAMS
-from engines.organism import ORGANISM_PARAMS
+from engines.organism import MIN_BAND, ORGANISM_PARAMS
 from engines.registry import ENGINES
 from engines.seeds import SEED_KINDS, SeedSpec
+
+_DEFAULTS = {d.name: d.default for d in ORGANISM_PARAMS}
 
 PRESET_DIR = Path(__file__).parent / "presets"
 
@@ -113,6 +115,18 @@ def _check_value(decl: ParamDecl, value: Any, where: str) -> Any:
     return float(value)
 
 
+def _check_band(params: Mapping[str, Any], where: str) -> None:
+    """A preset's coverage floor must sit ``MIN_BAND`` under its ceiling (the organism
+    would reconcile it, but a preset that says one band and plays another is wrong)."""
+    low = params.get("organism.coverage_min", _DEFAULTS["organism.coverage_min"])
+    high = params.get("organism.coverage_max", _DEFAULTS["organism.coverage_max"])
+    if low > high - MIN_BAND:
+        raise PresetError(
+            f"{where}: organism.coverage_min {low:g} must be at least {MIN_BAND:g} under "
+            f"organism.coverage_max {high:g}"
+        )
+
+
 def _seed(table: Any, engine: str, where: str) -> SeedSpec:
     if table is None:
         return ENGINES[engine].default_seed
@@ -163,6 +177,7 @@ def load_preset_file(path: Path) -> dict[str, Preset]:
                 hint = why or _suggest(name, list(decls))
                 raise PresetError(f"{where}.params: unknown parameter '{name}'{hint}")
             params[name] = _check_value(decl, value, f"{where}.params.{name}")
+        _check_band(params, f"{where}.params")
         presets[key] = Preset(
             key=key,
             engine=engine,

@@ -15,6 +15,10 @@ from engines.discrete import DiscreteEngine
 from engines.seeds import SeedSpec
 
 #: Rules a performer can step through (the prototype's five first, then classics).
+#: Not B1357/S1357 (Fredkin's parity rule): it turns over every cell every step, so any
+#: picture strobes under it (a flash of 19 and a period-2 flicker of 3 in mean luminance
+#: at 128^2, 23 -> 130 in a quarter second at 512^2; issue 15), which no regulation can
+#: hold without replacing the rule.
 RULES = (
     "B3/S23",
     "B36/S23",
@@ -23,7 +27,6 @@ RULES = (
     "B2/S",
     "B3/S12345",
     "B368/S245",
-    "B1357/S1357",
     "B34/S34",
 )
 

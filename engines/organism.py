@@ -24,7 +24,8 @@ from typing import Any
 from engines import seeds
 from engines.base import Engine, ParamDecl, for_wrapped
 from engines.color import Colourist, Picture
-from engines.flow import Flow
+from engines.flow import FLOW_PARAMS, Flow
+from engines.homeostasis import Homeostasis
 from engines.registry import ENGINES
 from engines.seeds import SeedSpec
 from engines.support import LifeSupport
@@ -95,6 +96,12 @@ SETTLED_FRAMES = 12
 (a frozen picture reads as dead within a second; its total mass could not tell: a few
 blinkers kept it changing while the picture stood still, issue 15's diamoeba)."""
 
+STILL_CHANGE = 1e-4
+"""A continuous world whose living cells moved less than this (mean absolute change of
+the state per regulation) stands still: Gray-Scott at its highest feed freezes into
+spots (2e-5), medusa itself moves 5e-4 at its stillest (a 128 world), Lenia and
+SmoothLife 0.03-0.08. Standing still for a while is a crisis for homeostasis."""
+
 VEIL_SECONDS = 1.5
 """How long a fresh nucleus takes to show (simulated seconds)."""
 
@@ -118,6 +125,11 @@ class Vitals:
     nuclei: int = 0
     """Nuclei grown since the start."""
     erosions: int = 0
+    strain: float = 0.0
+    """How far killing faders are held back towards the preset (0..1, see
+    :mod:`engines.homeostasis`)."""
+    crises: int = 0
+    """Times the living fraction collapsed and homeostasis took hold."""
 
 
 class Organism:
@@ -161,6 +173,9 @@ class Organism:
         self._still_frames = 0
         self._last_mass = -1.0
         self._last_state: Any = None
+        self.homeostasis = Homeostasis((*self.engine.params, *FLOW_PARAMS))
+        self._homes: dict[Any, Mapping[str, Any]] = {}
+        self._regulated_at: float | None = None
 
     @property
     def name(self) -> str:
@@ -181,6 +196,28 @@ class Organism:
             out[b.name] = float(base) * (1 + swing) if b.relative else float(base) + swing
         return out
 
+    def held(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``params`` with killing faders held towards the preset (homeostasis)."""
+        return self.homeostasis.apply(params, self._home(params.get("engine.preset")))
+
+    def _home(self, key: Any) -> Mapping[str, Any]:
+        """The values homeostasis holds towards: the preset's own when it runs on this
+        engine, else the engine's defaults and still flows."""
+        home = self._homes.get(key)
+        if home is None:
+            from engines.catalog import get_preset, preset_values  # catalog imports this module
+
+            try:
+                same = get_preset(str(key)).engine == self.engine.name
+            except ValueError:
+                same = False
+            if same:
+                home = preset_values(str(key))
+            else:
+                home = {**self.engine.defaults(), **{d.name: 0.0 for d in FLOW_PARAMS}}
+            self._homes[key] = home
+        return home
+
     def _structure(self, params: Mapping[str, Any]) -> None:
         engine = self.engine
         if self._pending is not None and self._pending.done():
@@ -200,6 +237,7 @@ class Organism:
     # --- the simulation -------------------------------------------------------------------
     def step(self, params: Mapping[str, Any], dt: float = 1 / 60) -> None:
         """One simulation step; ``dt`` is the simulated seconds it stands for."""
+        params = self.held(params)
         p = self.breathe(params)
         self._structure(p)
         self.engine.advance(p)
@@ -227,12 +265,14 @@ class Organism:
         field = self.engine.measured()
         alive = (field > 0.05).mean(dtype=xp.float32)
         mass = field.mean(dtype=xp.float32)
-        if self.engine.continuous:
-            return xp.stack([alive, mass, mass])
-        # Discrete states: the share of cells that changed since the last regulation.
         if self._last_state is None:
             self._last_state = field.copy()
-        changed = (field != self._last_state).mean(dtype=xp.float32)
+        if self.engine.continuous:
+            # How much a living cell moved since the last regulation (a frame).
+            changed = xp.abs(field - self._last_state).mean(dtype=xp.float32)
+        else:
+            # Discrete states: the share of cells that changed since the last regulation.
+            changed = (field != self._last_state).mean(dtype=xp.float32)
         self._last_state[...] = field
         return xp.stack([alive, mass, changed])
 
@@ -248,18 +288,30 @@ class Organism:
             alive, mass, changed = (float(v) for v in stats)
         vitals = self.vitals
         vitals.coverage, vitals.mass = alive, mass
-        low, high = coverage_band(params)
         if self.engine.continuous:
             still, patience = abs(mass - self._last_mass) < 1e-5 * max(mass, 1e-3), 240
+            frozen = changed < STILL_CHANGE * max(alive, 1e-3)
         else:
             still, patience = changed < SETTLED * max(alive, 1e-3), SETTLED_FRAMES
+            frozen = still
+        since = 0.0 if self._regulated_at is None else self.sim_time - self._regulated_at
+        self._regulated_at = self.sim_time
+        self.homeostasis.update(alive, since, params, still=frozen)
+        vitals.strain, vitals.crises = self.homeostasis.strain, self.homeostasis.crises
+        # A crisis caused by a performer's value also grows a nucleus (at the preset's own
+        # values regulation is what it always was: a preset's look is tuned with it).
+        rescue = self.homeostasis.in_crisis and self.homeostasis.differs(
+            params, self._home(params.get("engine.preset"))
+        )
+        params = self.held(params)
+        low, high = coverage_band(params)
         if still:
             self._still_frames += 1
         else:
             self._still_frames = max(0, self._still_frames - 2)
         self._last_mass = mass
         self._veils = [v for v in self._veils if self.sim_time - v.born < VEIL_SECONDS]
-        if alive < low and len(self._veils) < (3 if alive < low / 4 else 1):
+        if (alive < low or rescue) and len(self._veils) < (3 if alive < low / 4 else 1):
             self._plant(params)
         elif self._still_frames > patience and not self._veils and alive < high:
             self._plant(params)

@@ -213,6 +213,11 @@ class Expansion:
 Expander = Callable[[Any, Any], Expansion]
 """``(new value, current value) -> Expansion``."""
 
+Limit = Callable[[Any, Mapping[str, Any]], tuple[Any, str]]
+"""``(value written, every value once the write is done) -> (value kept, why)``: a bound
+one parameter's range cannot say because it depends on another (a floor under its
+ceiling). ``why`` names the other parameter when the value was changed."""
+
 
 @dataclass(frozen=True, slots=True)
 class Snapshot(Mapping[str, Any]):
@@ -283,6 +288,7 @@ class ParamStore:
         self._pending: dict[str, Change] = {}
         self._subscribers: list[Subscriber] = []
         self._expanders: dict[str, Expander] = {}
+        self._limits: dict[str, Limit] = {}
         self._transitions: dict[str, Transition] = {}
         self._clock = clock
         self._ramp_interval = ramp_interval
@@ -407,7 +413,23 @@ class ParamStore:
                 if extra not in values and extra in self._specs:
                     coerced[extra] = self._specs[extra].coerce(value)
             snaps |= expansion.snap
+        self._limit(coerced)
         return coerced, frozenset(snaps)
+
+    def _limit(self, coerced: dict[str, Any]) -> None:
+        """Hold written values inside the limits other parameters set (logged, never
+        silent: the value kept is what the writer gets back)."""
+        limited = [n for n in coerced if n in self._limits]
+        if not limited:
+            return
+        after = {**self._values, **{n: r.end for n, r in self._ramps.items()}, **coerced}
+        for name in limited:
+            kept, why = self._limits[name](coerced[name], after)
+            if kept != coerced[name]:
+                throttled(
+                    log, f"limit:{name}", "%s: %g held at %g (%s)", name, coerced[name], kept, why
+                )
+                coerced[name] = after[name] = kept
 
     def _write(
         self,
@@ -453,6 +475,12 @@ class ParamStore:
         :meth:`transition`); there is one expander per name, so one meaning."""
         self.spec(name)
         self._expanders[name] = expander
+
+    def set_limit(self, name: str, limit: Limit) -> None:
+        """Keep every write to ``name`` inside what ``limit`` allows given the other values
+        (see :data:`Limit`); applied after expansions, before anything is written."""
+        self.spec(name)
+        self._limits[name] = limit
 
     def ramping(self, name: str) -> bool:
         return name in self._ramps

@@ -12,8 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from engines import PresetError, get_preset, preset_values
+from engines.organism import MIN_BAND
 from perform.actions import CORE_ACTIONS, bind_param_actions
 from perform.params import Expansion, ParamSpec, ParamStore
+
+COVERAGE_MIN, COVERAGE_MAX = "organism.coverage_min", "organism.coverage_max"
 
 LORA_MIN, LORA_MAX = -2.0, 2.0
 """The one range of a LoRA scale. Scope accepts -10..10, but past about 2 an adapter burns
@@ -171,6 +174,34 @@ def expand_preset(key: Any, current: Any) -> Expansion:
     return Expansion(values, snap)
 
 
+def limit_coverage(store: ParamStore) -> None:
+    """Keep the coverage floor ``MIN_BAND`` under its ceiling in the store itself.
+
+    A floor at or above the ceiling would plant a nucleus and erode on alternate frames
+    (the organism reconciles such a pair too, :func:`engines.organism.coverage_band`, but
+    the store must not hold it: a TUI, a show file or OSC would show a band that is not
+    played). The ceiling wins, as in the organism: a floor written above it is held under
+    it, and a ceiling lowered onto the floor takes the floor down with it; both logged.
+    """
+    if COVERAGE_MIN not in store or COVERAGE_MAX not in store:
+        return
+
+    def floor(value: Any, after: Any) -> tuple[Any, str]:
+        ceiling = float(after[COVERAGE_MAX])
+        kept = round(min(float(value), max(0.0, ceiling - MIN_BAND)), 6)
+        return kept, f"it stays {MIN_BAND:g} under {COVERAGE_MAX} = {ceiling:g}"
+
+    def ceiling(value: Any, current: Any) -> Expansion:
+        low = store.ramp_target(COVERAGE_MIN)
+        low = store.get(COVERAGE_MIN) if low is None else low
+        if float(low) <= float(value) - MIN_BAND:
+            return Expansion({})
+        return Expansion({COVERAGE_MIN: round(max(0.0, float(value) - MIN_BAND), 6)})
+
+    store.set_limit(COVERAGE_MIN, floor)
+    store.set_expander(COVERAGE_MAX, ceiling)
+
+
 def engine_specs(decls: Iterable[Any]) -> list[ParamSpec]:
     """Turn the engines' plain-data declarations into ParamSpecs."""
     specs: list[ParamSpec] = []
@@ -205,6 +236,7 @@ def build_store(
         [*core_params(presets, default_preset), *engine_specs(engine_decls)], clock=clock
     )
     store.set_expander("engine.preset", expand_preset)
+    limit_coverage(store)
     for action in CORE_ACTIONS:
         store.actions.define(action)
     bind_param_actions(store)

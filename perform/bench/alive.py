@@ -194,12 +194,15 @@ def watch(
     warmup: float = 3.0,
     growth: float = GROWTH_SECONDS,
     overrides: Mapping[str, Any] | None = None,
+    changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
     progress: Any = None,
     backend: BackendName = "numpy",
 ) -> Liveness:
     """Run ``preset`` as in a show for ``growth + seconds`` of show time and judge the last
     ``seconds`` of it (frames at 30 fps, world ``world``, frames ``size`` (default the
-    world's)). ``progress(done_s, total_s)`` is called about every 10 simulated seconds.
+    world's)), with ``overrides`` from the start and ``changes`` (``(second, values)``,
+    counted from the end of the warm-up) made mid-show. ``progress(done_s, total_s)`` is
+    called about every 10 simulated seconds.
     ``backend`` is ``numpy`` (the default: what tests and CI run), ``cupy`` or ``auto``
     (what a show picks); the judging is on the host either way."""
     from engines import get_preset, select_backend
@@ -213,6 +216,7 @@ def watch(
     frames = offline.pictures(
         preset, chosen, world=world, width=width, height=height, fps=FPS,
         seconds=total, warmup=warmup, seed=seed, overrides=dict(overrides or {}),
+        changes=changes,
     )  # fmt: skip
     for i, (_, picture) in enumerate(frames):
         if i >= skip:
@@ -230,6 +234,8 @@ def _watch_job(
     warmup: float,
     size: tuple[int, int] | None = None,
     backend: BackendName = "numpy",
+    overrides: Mapping[str, Any] | None = None,
+    label: str | None = None,
 ) -> Liveness:
     started = time.perf_counter()
 
@@ -241,10 +247,37 @@ def _watch_job(
             flush=True,
         )
 
-    return watch(
+    report = watch(
         preset, seconds, world=world, size=size, seed=seed, warmup=warmup, progress=progress,
-        backend=backend,
+        backend=backend, overrides=overrides,
     )  # fmt: skip
+    if label is not None:
+        report.preset = label
+    return report
+
+
+SWEEP_PRESETS = (
+    "coral", "sl_gliders", "mnca_soliton", "medusa", "classic_life", "spiral", "whirlpool",
+)  # fmt: skip
+"""One preset per engine family: what ``--sweep`` runs when no preset is named."""
+
+
+def sweep_cases(keys: Iterable[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(label, preset, overrides)``: every parameter a preset's organism reads (its
+    engine's, the flows, colour, organism and ``engine.speed``) at both ends of its range,
+    every choice of an enum, one at a time (issue 15: no fader value may kill or flash)."""
+    from engines import ENGINES, get_preset
+    from engines.catalog import HOST_PARAMS, organism_params
+
+    cases = []
+    for key in keys:
+        engine = get_preset(key).engine
+        for d in (*ENGINES[engine].params, *organism_params(), *HOST_PARAMS):
+            ends: tuple[Any, ...] = d.choices if d.kind == "enum" else (d.min, d.max)
+            for value in ends:
+                cases.append((f"{key} {d.name}={value:g}" if not isinstance(value, str)
+                              else f"{key} {d.name}={value}", key, {d.name: value}))  # fmt: skip
+    return cases
 
 
 def _result(report: Liveness, world: int, backend: str = "numpy") -> Result:
@@ -297,9 +330,12 @@ def run(options: argparse.Namespace) -> list[Result]:
     from engines import get_preset, presets
     from perform.config import load_config
 
-    chosen = list(getattr(options, "presets", None) or presets())
+    sweep = bool(getattr(options, "sweep", False))
+    named = getattr(options, "presets", None)
+    chosen = list(named or (SWEEP_PRESETS if sweep else presets()))
     for key in chosen:
         get_preset(key)  # unknown keys fail before anything runs
+    cases = sweep_cases(chosen) if sweep else [(key, key, {}) for key in chosen]
     minutes = getattr(options, "minutes", None)
     seconds = 60.0 * (10.0 if minutes is None else float(minutes))
     if getattr(options, "quick", False) and minutes is None:
@@ -314,9 +350,10 @@ def run(options: argparse.Namespace) -> list[Result]:
 
     chosen_backend = select_backend(backend)  # what "cupy"/"auto" really gives here
     label = chosen_backend.name
-    jobs = max(1, min(int(getattr(options, "jobs", None) or 2), len(chosen), os.cpu_count() or 1))
+    jobs = max(1, min(int(getattr(options, "jobs", None) or 2), len(cases), os.cpu_count() or 1))
+    what = f"{len(cases)} parameter ends of {len(chosen)}" if sweep else f"{len(chosen)}"
     print(
-        f"# alive: {len(chosen)} presets x {seconds / 60:g} min of show time at {world}^2 "
+        f"# alive: {what} presets x {seconds / 60:g} min of show time at {world}^2 "
         f"(+{GROWTH_SECONDS:g} s growth each, not judged), frames {size[0]}x{size[1]}, "
         f"{chosen_backend.reason}, {jobs} processes",
         file=sys.stderr,
@@ -325,14 +362,16 @@ def run(options: argparse.Namespace) -> list[Result]:
     reports: dict[str, Liveness] = {}
     with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
         futures = {
-            pool.submit(_watch_job, key, seconds, world, seed, warmup, size, backend): key
-            for key in chosen
+            pool.submit(
+                _watch_job, key, seconds, world, seed, warmup, size, backend, over, name
+            ): name
+            for name, key, over in cases
         }
         for future in as_completed(futures):
             report = future.result()
             reports[report.preset] = report
             print(
-                f"  alive: [{len(reports)}/{len(chosen)}] {report.preset}: {report.verdict()} "
+                f"  alive: [{len(reports)}/{len(cases)}] {report.preset}: {report.verdict()} "
                 f"(lit {100 * report.lit_min:.1f}-{100 * report.lit_max:.1f} %, still "
                 f"{report.longest_still_s:.2f} s, flash {report.flash:.1f}, flicker "
                 f"{report.flicker:.2f}) "
@@ -340,7 +379,7 @@ def run(options: argparse.Namespace) -> list[Result]:
                 file=sys.stderr,
                 flush=True,
             )
-    ordered = [reports[key] for key in chosen]
+    ordered = [reports[name] for name, _, _ in cases]
     living = sum(r.alive for r in ordered)
     print(table(ordered))
     print(f"# alive: {living}/{len(ordered)} alive at {world}^2 ({label})\n")
@@ -358,6 +397,7 @@ def main() -> None:
     parser.add_argument("--world", type=int)
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--backend", choices=("numpy", "cupy", "auto"), default="numpy")
+    parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args()
     results = run(args)

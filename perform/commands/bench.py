@@ -75,6 +75,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "worktree), interleaved in one run",
     )
     parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="alive: every parameter of each preset at both ends of its range, one at a time "
+        "(default presets: one per engine family); each end is one row",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="every case a suite knows, not just its representative set (engines: all 36 presets)",

@@ -7,7 +7,7 @@ output, whatever the machine manages, so a clip shows what a show would show.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +40,13 @@ def frames(
     steps_per_second: float = 60.0,
     seed: int = 1,
     overrides: dict[str, Any] | None = None,
+    changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
 ) -> Iterator[Still]:
     """Yield ``seconds * fps`` frames after ``warmup`` seconds of simulated time."""
     for organism, picture in pictures(
         preset, backend, world=world, width=width, height=height, fps=fps, seconds=seconds,
         warmup=warmup, steps_per_second=steps_per_second, seed=seed, overrides=overrides,
+        changes=changes,
     ):  # fmt: skip
         rgb, yuv = (backend.to_host(a) for a in (picture.rgb, picture.yuv))
         yield Still(
@@ -65,9 +67,14 @@ def pictures(
     steps_per_second: float = 60.0,
     seed: int = 1,
     overrides: dict[str, Any] | None = None,
+    changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
 ) -> Iterator[tuple[Organism, Picture]]:
     """:func:`frames` left on the backend's device: ``(organism, picture)`` per frame (the
-    picture's arrays are reused by the next frame; judge them before asking for it)."""
+    picture's arrays are reused by the next frame; judge them before asking for it).
+
+    ``changes`` are ``(second, values)`` writes made at that second of the frames (a fader
+    moved, a rule switched mid-show), applied at once as an enum's or a snapped write is.
+    """
     params = {"master.fade": 1.0, **preset_values(preset), **(overrides or {})}
     params["engine.preset"] = preset
     speed = float(params.get("engine.speed", 1.0))
@@ -82,7 +89,10 @@ def pictures(
     owed = float(warm_steps)
     done = warm_steps
     total = int(round(seconds * fps))
-    for _ in range(total):
+    pending = sorted(changes, key=lambda change: change[0])
+    for frame in range(total):
+        while pending and pending[0][0] * fps <= frame:
+            params.update(pending.pop(0)[1])
         owed += rate / fps
         while done + 1 <= owed:
             organism.step(params, dt)
