@@ -57,6 +57,7 @@ class Cyclic(DiscreteEngine):
     live_value = 1.0
     smooth = True
     cell = 2
+    gain = 1.1  # its phases span 0.25-1 and wide patches hold the top one: a small lift
 
     def allocate(self) -> None:
         super().allocate()

@@ -14,8 +14,8 @@ VP8 and a diffusion model. So they use
 * a round neighbourhood: every cell within ``radius`` cells, weighted by the share of it
   the disc covers (:func:`disc_taps`), so fronts travel at the same speed in every
   direction and curl into round spirals and rings instead of squares and diamonds;
-* a smooth picture: the state's phase, blended over steps (fronts glide instead of
-  jumping a cell per step), blurred over a cell and upscaled bilinearly.
+* a smooth picture: the state's phase, followed over a few frames (fronts glide instead
+  of jumping cells at each step), blurred over a cell and upscaled bilinearly.
 
 Flows, containment and noise do not apply to them (they would smear integer states);
 the organism only regulates their coverage.
@@ -93,8 +93,11 @@ class DiscreteEngine(Engine):
     """Round waves: coarse cells, the phase blended over steps, blurred and upscaled."""
     cell: ClassVar[int] = 1
     """Pixels per cell at a 512 world (scaled with the world)."""
-    blend: ClassVar[float] = 0.5
-    """Share of the new step's phase in the picture (smooth engines; 1 = no blending)."""
+    follow: ClassVar[float] = 0.5
+    """Share of the way the picture moves towards the state's phase per frame (smooth
+    engines): a step's change shows over about three frames. (Stepping slower than
+    the frames, e.g. ``engine.speed`` 0.2 at 30 fps, lets the mean luminance saw at the
+    step rhythm, which the liveness check reads as flicker: the presets keep 0.5.)"""
 
     def allocate(self) -> None:
         xp = self.xp
@@ -165,19 +168,26 @@ class DiscreteEngine(Engine):
         """The picture of the state on the grid (``display``, in [0, 1])."""
         self.display[...] = self.state > 0
 
+    gain: ClassVar[float] = 1.5
+    """The soft picture's crests are lifted to 1 (smooth engines): its peak then stays at
+    1 whatever the fronts' shapes, so the colour's running maximum never jumps (it did,
+    and each jump dimmed the frame at once and let it creep back: a sawtooth of mean
+    luminance that the liveness check reads as flicker)."""
+
     def after_step(self, params: Mapping[str, Any]) -> None:
-        """Paint the new state and blend it into the picture (smooth engines)."""
+        """Paint the new state (``display``)."""
         self.paint(params)
-        if self.smooth:
-            xp = self.xp
-            xp.subtract(self.display, self.shown, out=self._tmp)
-            self._tmp *= self.blend
-            self.shown += self._tmp
 
     def density(self) -> Any:
+        """The picture. Smooth engines: ``shown`` follows ``display`` by ``follow`` per
+        call (once per frame: the organism renders once a frame), softened."""
         xp = self.xp
         if self.smooth:
-            return self._soften(self.shown)
+            shown = self.shown
+            shown += (self.display - shown) * self.follow
+            soft = self._soften(shown)
+            soft *= self.gain
+            return xp.minimum(soft, 1.0, out=soft)
         if self.k == 1:
             return self.display
         return xp.repeat(xp.repeat(self.display, self.k, axis=0), self.k, axis=1)
