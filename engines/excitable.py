@@ -8,11 +8,12 @@ sends concentric target rings. The picture is bright at the front and fades thro
 refractory cycle.
 
 Why still Greenberg-Hastings and not a continuous medium (Barkley, FitzHugh-Nagumo):
-with a round neighbourhood of radius 2-3 and a threshold of a few cells, its fronts
-are as round as a diffusive medium's (the range-threshold scaling of Fisch, Gravner and
-Griffeath), while a performer's faders keep their meaning (states = band width,
-threshold = how easily a front spreads) and a step stays a handful of shifted adds on a
-coarse grid, with no time-step stability limit for a fader to break.
+with a round neighbourhood of radius 3 and a threshold of a few cells, its fronts are
+far rounder than a box's (12- to 16-sided polygons whose facets the blur softens; the
+range-threshold scaling of Fisch, Gravner and Griffeath: larger radii, rounder), while a
+performer's faders keep their meaning (states = band width, threshold = how easily a
+front spreads) and a step stays a handful of shifted adds on a coarse grid, with no
+time-step stability limit for a fader to break.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Excitable(DiscreteEngine):
         ),
         ParamDecl(
             "excitable.range",
-            2.0,
+            3.0,
             1.0,
             4.0,
             role="rule",
@@ -93,7 +94,7 @@ class Excitable(DiscreteEngine):
         xp = self.xp
         states = int(round(float(params.get("excitable.states", 8))))
         threshold = float(params.get("excitable.threshold", 2)) - 1e-3
-        radius = round_radius(params.get("excitable.range", 2.0))
+        radius = round_radius(params.get("excitable.range", 3.0))
         s = self.state
         excited = self._excited
         xp.equal(s, 1.0, out=excited)
