@@ -93,9 +93,10 @@ class DiscreteEngine(Engine):
     """Round waves: coarse cells, the phase blended over steps, blurred and upscaled."""
     cell: ClassVar[int] = 1
     """Pixels per cell at a 512 world (scaled with the world)."""
-    follow: ClassVar[float] = 0.5
+    follow: ClassVar[float] = 0.35
     """Share of the way the picture moves towards the state's phase per frame (smooth
-    engines): a step's change shows over about three frames. (Stepping slower than
+    engines): a step's change shows over about five frames (also damping the harmonics
+    of the state cycle in the mean luminance that read as flicker). (Stepping slower than
     the frames, e.g. ``engine.speed`` 0.2 at 30 fps, lets the mean luminance saw at the
     step rhythm, which the liveness check reads as flicker: the presets keep 0.5.)"""
 
