@@ -9,6 +9,11 @@ Everything runs beside the real engine thread (Gray-Scott at 512², 60 steps/s, 
 * delivery: :class:`OrganismTrack` over the engine's mailbox, pulled like aiortc's sender
   pulls it: frames/s and send-interval jitter (|interval - period|);
 * channel: ParamStore write -> data-channel send, for a lone change and a 60 Hz fader.
+
+``--preset KEY`` (repeatable) measures only the encoders, on that preset's organism as a
+show renders it (``perform.render.offline``: warm-up, regulation, colour) from t = 60 s,
+and adds H.264 at constant quality (CRF 23): the bitrate a look costs at the same quality
+(issue 15: one-pixel mazes cost far more than round waves).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 from perform.bench.common import Result, percentiles, standalone_host
@@ -51,6 +57,57 @@ def _organism_frames(count: int) -> list[Any]:
         rgb = av.VideoFrame.from_ndarray(engine.render(params, SIZE, SIZE), format="rgb24")
         frames.append(reformatter.reformat(rgb, format="yuv420p", threads=1))
     return frames
+
+
+PRESET_AT = 60.0
+"""Simulated seconds a ``--preset`` organism grows before its frames are encoded."""
+CRF = 23
+
+
+def _preset_frames(key: str, count: int) -> list[Any]:
+    """``count`` frames of preset ``key`` at 30 fps from t = 60 s, as yuv420p VideoFrames."""
+    import av
+
+    from engines import numpy_backend
+    from perform.render import offline
+
+    frames = []
+    stills = offline.frames(
+        key, numpy_backend(), world=SIZE, width=SIZE, height=SIZE, fps=FPS,
+        seconds=count / FPS, warmup=PRESET_AT,
+    )  # fmt: skip
+    for still in stills:
+        frames.append(av.VideoFrame.from_ndarray(still.yuv, format="yuv420p"))
+    return frames
+
+
+def _constant_quality(frames: list[Any], count: int, content: str) -> Result:
+    """H.264 at CRF ``CRF`` (the encoder picks the bits for a fixed quality): kbit/s, PSNR."""
+    import av
+
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width = encoder.height = SIZE
+    encoder.pix_fmt = "yuv420p"
+    encoder.framerate = Fraction(FPS)
+    encoder.options = {"crf": str(CRF), "preset": "veryfast", "tune": "zerolatency"}
+    decoder = av.CodecContext.create("h264", "r")
+    sizes, quality = [], []
+    for i in range(count):
+        source = frames[i % len(frames)]
+        source.pts = i
+        for packet in encoder.encode(source):
+            sizes.append(packet.size)
+            for decoded in decoder.decode(packet):
+                quality.append(_psnr(source, decoded))
+    return Result(
+        NAME,
+        f"encode H.264 CRF {CRF} (constant quality)",
+        {
+            "kbps_at_30fps": statistics.fmean(sizes) * 8 * FPS / 1000 if sizes else 0.0,
+            "psnr_db": statistics.fmean(quality) if quality else float("nan"),
+        },
+        {"content": content, "size": f"{SIZE}x{SIZE}", "frames": count},
+    )
 
 
 def _texture_frames(count: int) -> list[Any]:
@@ -407,9 +464,17 @@ async def _channel_latency(seconds: float) -> list[Result]:
 
 def run(options: argparse.Namespace) -> list[Result]:
     quick = bool(getattr(options, "quick", False))
+    count = 30 if quick else 60
+    presets = list(getattr(options, "presets", None) or [])
+    if presets:
+        results = []
+        for key in presets:
+            frames = _preset_frames(key, count)
+            results += _encoders({f"preset {key}": frames}, count)
+            results.append(_constant_quality(frames, count, f"preset {key}"))
+        return results
     old = sys.getswitchinterval()
     sys.setswitchinterval(0.001)  # as in a show (perform.session)
-    count = 30 if quick else 60
     contents = {"organism": _organism_frames(count), "texture": _texture_frames(count)}
     host, store = _start_engine()
     try:

@@ -110,5 +110,5 @@ def test_preset_keys_only_pick_what_alive_runs():
 
     result = run_perform("bench", "core", "reef", timeout=60)
     assert result.returncode == 2
-    assert "only pick what the 'alive' suite runs" in result.stderr
+    assert "only pick what the 'alive' and 'stream' suites run" in result.stderr
     assert "Traceback" not in result.stderr
