@@ -63,6 +63,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--jobs", type=int, help="alive: presets run side by side in processes (default 2)"
     )
     parser.add_argument(
+        "--case",
+        dest="cases",
+        action="append",
+        metavar="NAME",
+        help="drills: run only this case (repeatable): osc_flood, midi_flood, replugs, "
+        "slow_pipeline, recovery, starved_cpu",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="every case a suite knows, not just its representative set (engines: all 36 presets)",
