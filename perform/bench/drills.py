@@ -12,7 +12,8 @@ process would steal the app's GIL and measure that instead.
 
 Other modules add drills to this suite: every ``perform.bench.drills_*`` module with a
 ``CASES`` list of ``(options) -> list[Result]`` callables is run after these (the Scope
-drills live in one).
+drills live in one). ``--case NAME`` (repeatable) runs only the cases of that name (the
+function's: ``osc_flood``, ``midi_flood``, ``replugs``, ``slow_pipeline``...).
 """
 
 from __future__ import annotations
@@ -350,7 +351,17 @@ def extensions() -> list[Case]:
 
 
 def run(options: argparse.Namespace) -> list[Result]:
+    from perform.errors import PerformError, did_you_mean
+
+    cases = {case.__name__: case for case in [*CASES, *extensions()]}
+    picked = list(getattr(options, "cases", None) or cases)
+    for name in picked:
+        if name not in cases:
+            raise PerformError(
+                f"no drills case '{name}'{did_you_mean(name, list(cases))}; "
+                f"cases: {', '.join(cases)}"
+            )
     results: list[Result] = []
-    for case in [*CASES, *extensions()]:
-        results.extend(case(options))
+    for name in picked:
+        results.extend(cases[name](options))
     return results

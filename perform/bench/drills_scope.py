@@ -182,14 +182,13 @@ def _steps_per_s(seconds: float, hog: bool) -> tuple[float, int]:
             process.wait()
 
 
-def run(options: argparse.Namespace) -> list[Result]:
-    quick = bool(getattr(options, "quick", False))
-    seconds, settle = (20.0, 10.0) if quick else (60.0, 20.0)
+def _quick(options: argparse.Namespace) -> bool:
+    return bool(getattr(options, "quick", False))
+
+
+def slow_pipeline(options: argparse.Namespace) -> list[Result]:
+    seconds, settle = (20.0, 10.0) if _quick(options) else (60.0, 20.0)
     slow = asyncio.run(_slow_pipeline(seconds, settle))
-    recovery = asyncio.run(_recovery())
-    window = 5.0 if quick else 15.0
-    quiet, _ = _steps_per_s(window, hog=False)
-    busy, world = _steps_per_s(window, hog=True)
     return [
         Result(
             NAME,
@@ -197,8 +196,20 @@ def run(options: argparse.Namespace) -> list[Result]:
             slow,
             {"input_fps": INPUT_FPS, "pipeline_fps": INPUT_FPS / 4, "seconds": seconds},
             note="goal: slope <= 5 ms per 10 s (track paced to the pipeline)",
-        ),
-        Result(NAME, "Scope restart and kill -9 recovery", recovery, {"watchdog_s": 3.0}),
+        )
+    ]
+
+
+def recovery(options: argparse.Namespace) -> list[Result]:
+    figures = asyncio.run(_recovery())
+    return [Result(NAME, "Scope restart and kill -9 recovery", figures, {"watchdog_s": 3.0})]
+
+
+def starved_cpu(options: argparse.Namespace) -> list[Result]:
+    window = 5.0 if _quick(options) else 15.0
+    quiet, _ = _steps_per_s(window, hog=False)
+    busy, world = _steps_per_s(window, hog=True)
+    return [
         Result(
             NAME,
             "engine steps/s under two busy processes",
@@ -210,10 +221,10 @@ def run(options: argparse.Namespace) -> list[Result]:
             },
             {"world": 512, "steps_per_second": 60, "seconds": window},
             note="under a hog the host runs fewer steps per frame, then a smaller world",
-        ),
+        )
     ]
 
 
 #: Run by ``perform bench drills`` after its own cases
-#: (see :func:`perform.bench.drills.extensions`).
-CASES = [run]
+#: (see :func:`perform.bench.drills.extensions`); ``--case NAME`` picks some.
+CASES = [slow_pipeline, recovery, starved_cpu]

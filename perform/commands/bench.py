@@ -82,6 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default presets: one per engine family); each end is one row",
     )
     parser.add_argument(
+        "--case",
+        dest="cases",
+        action="append",
+        metavar="NAME",
+        help="drills: run only this case (repeatable): osc_flood, midi_flood, replugs, "
+        "slow_pipeline, recovery, starved_cpu",
+    )
+    parser.add_argument(
         "--all",
         action="store_true",
         help="every case a suite knows, not just its representative set (engines: all 36 presets)",

@@ -2,10 +2,14 @@
 found again.
 
 * **Threads.** One reader thread (:class:`perform.inputs.rtports.Reader`) takes raw
-  messages from rtmidi's queues, decodes them to mido messages, timestamps them,
-  appends them to a bounded inbox and, if no drain is pending, schedules one with
-  ``call_soon_threadsafe``. Everything else (controls, the mapper, the store, the event
-  bus) runs on the loop.
+  messages from rtmidi's queues, timestamps them, appends them to a bounded inbox and,
+  if no drain is pending, schedules one with ``call_soon_threadsafe``. Everything else
+  (decoding, controls, the mapper, the store, the event bus) runs on the loop.
+* **Floods cost O(ticks).** A drain keeps, of the plain CCs bound to an absolute
+  control (a fader, a knob), only the latest per (device, channel, number) and decodes
+  nothing else of them: a 2 000 msg/s fader costs the reader a queue read per message
+  and the loop one decode per tick. Notes, buttons, encoders, 14-bit pairs and NRPN
+  keep every message.
 * **Hot-plug.** Python MIDI has no hot-plug events, so the port list is polled (every
   ``[midi] poll`` seconds, in a worker thread so a slow backend never blocks the loop).
   A device whose port vanished is shown as LOST (``DEVICE_STATE``) and reopened by
@@ -55,6 +59,8 @@ TICK = 0.01
 """Seconds between two drains under a flood (a lone message is drained at once)."""
 LOST_POLL_MIN = 0.1
 """While a device is LOST the ports are scanned four times as often (not below this)."""
+_NOT_PLAIN = frozenset({6, 38, 96, 97, 98, 99, 100, 101})
+"""NRPN/RPN selection and data entry CCs: stateful, never coalesced raw."""
 _CLOCK = {
     "clock": "tick",
     "start": "start",
@@ -338,16 +344,12 @@ class MidiInput:
 
     # --- receiving (rtmidi thread -> loop) ----------------------------------------------
     def _received(self, pattern: str, data: list[int], at: float) -> None:
-        """Reader thread: decode, queue, wake the loop once per batch."""
-        try:
-            msg = mido.Message.from_bytes(data)
-        except (ValueError, TypeError):
-            self.stats.malformed += 1
-            return
+        """Reader thread: queue the raw bytes, wake the loop once per batch (no decoding
+        here: a fader flood's messages are mostly dropped unread at the drain)."""
         inbox = self._inbox
         if len(inbox) >= INBOX_LIMIT:
             self.stats.dropped += 1
-        inbox.append((pattern, msg, at))
+        inbox.append((pattern, data, at))
         with self._lock:
             if self._scheduled:
                 return
@@ -391,12 +393,20 @@ class MidiInput:
         if self.hub.mapper.version != self._mapper_version:
             self._sync_devices()
         inbox = self._inbox
+        batch = [inbox.popleft() for _ in range(len(inbox))]
+        self.stats.received += len(batch)
+        skip = self._superseded(batch)
         events: list[ControlEvent] = []
         session = self._session
         publish = session.events.publish if session is not None else None
-        while inbox:
-            pattern, msg, at = inbox.popleft()
-            self.stats.received += 1
+        for i, (pattern, data, at) in enumerate(batch):
+            if i in skip:
+                continue
+            try:
+                msg = mido.Message.from_bytes(data)
+            except (ValueError, TypeError):
+                self.stats.malformed += 1
+                continue
             kind = _CLOCK.get(msg.type)
             if kind is not None:
                 self.stats.clock += 1
@@ -420,6 +430,47 @@ class MidiInput:
                 throttled(
                     log, "midi_batch", "MIDI batch of %d events failed", len(events), exc_info=True
                 )
+
+    def _superseded(self, batch: list[tuple[str, list[int], float]]) -> set[int]:
+        """Indexes of plain CCs to absolute controls that a later message of the same
+        control in this batch replaces (counted as collapsed by the mapper's stats)."""
+        last: dict[tuple[str, int, int], int] = {}
+        verdict: dict[tuple[str, int, int], bool] = {}
+        skip: set[int] = set()
+        for i, (pattern, data, _) in enumerate(batch):
+            if len(data) != 3 or data[0] & 0xF0 != 0xB0:
+                continue
+            key = (pattern, data[0] & 0x0F, data[1])
+            ok = verdict.get(key)
+            if ok is None:
+                ok = verdict[key] = self._absolute_cc(*key)
+            if not ok:
+                continue
+            before = last.get(key)
+            if before is not None:
+                skip.add(before)
+            last[key] = i
+        if skip:
+            self.hub.mapper.stats.events += len(skip)
+            self.hub.mapper.stats.collapsed += len(skip)
+        return skip
+
+    def _absolute_cc(self, pattern: str, channel: int, number: int) -> bool:
+        """A CC whose every message but the latest may go unread: plain (no 14-bit half,
+        no NRPN/RPN selection or data entry), bound to an absolute control, not learning."""
+        link = self.links.get(pattern)
+        mapper = self.hub.mapper
+        if link is None or mapper.learner is not None or number in _NOT_PLAIN:
+            return False
+        cc14 = link.decoder.cc14
+        if (channel, number) in cc14 or (channel, number - 32) in cc14:
+            return False
+        binding = mapper.active(link.decoder.device, ("cc", channel, number))
+        return (
+            binding is not None
+            and binding.mode == "absolute"
+            and not any(t.action for t in binding.targets)
+        )
 
     # --- sending ------------------------------------------------------------------------
     def send(self, device_id: str, message: Any) -> bool:

@@ -1,4 +1,4 @@
-"""The OSC server: python-osc's asyncio UDP server on the session loop.
+"""The OSC server: a UDP socket read on the session loop, parsed with python-osc.
 
 * ``strict_timing`` is off and timetags are ignored: TouchDesigner stamps bundles with
   its own clock, and python-osc's default would *sleep the loop* until then
@@ -11,6 +11,12 @@
   senders are heard.
 * Nothing a sender does can raise into the loop: every bad packet is counted by kind
   and logged once per kind, and the server keeps answering.
+* A flood costs O(ticks), not O(messages), beyond reading the socket: each readable
+  event drains up to :data:`READ_BATCH` datagrams (asyncio's datagram transport reads
+  one per loop turn), and a plain one-number message to a continuous parameter (or to
+  a mapped fader) is kept *raw*, the latest per address, and parsed once per tick.
+  Buttons, actions, triggers, enums, bundles and anything unusual take the full path
+  per datagram, so no press is ever coalesced away.
 """
 
 from __future__ import annotations
@@ -21,14 +27,13 @@ import ipaddress
 import logging
 import math
 import socket
+import struct
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pythonosc import osc_packet
-from pythonosc.dispatcher import Dispatcher
-from pythonosc.osc_server import AsyncIOOSCUDPServer
 
 from perform.config import OscConfig
 from perform.errors import DeviceError, PerformError
@@ -52,6 +57,13 @@ TICK = 0.01
 wins (a lone message is applied at once)."""
 RECEIVE_BUFFER = 1 << 20
 """SO_RCVBUF: localhost UDP drops packets when the buffer fills (supercollider#5870)."""
+READ_BATCH = 256
+"""Datagrams read per readable event at most (bounds one loop turn to ~1 ms)."""
+DATAGRAM_MAX = 65536
+"""recvfrom size: a whole UDP datagram, so an oversize one is seen (and refused) whole."""
+_ONE_NUMBER = (b",f\x00\x00", b",i\x00\x00")
+"""Type tags of the messages that may be coalesced raw: one float or one int."""
+_WILDCARD = frozenset(b"*?[]{}")
 
 
 @dataclass
@@ -75,16 +87,17 @@ class _Pending:
         return bool(self.writes)
 
 
-class _PacketDispatcher(Dispatcher):
-    """python-osc's dispatcher with the packet handed to us whole (bundles stay atomic)."""
+class _Protocol(asyncio.DatagramProtocol):
+    """Fallback reader for loops without ``add_reader`` (Windows' proactor loop)."""
 
     def __init__(self, server: OscServer) -> None:
-        super().__init__(strict_timing=False)
         self._server = server
 
-    def call_handlers_for_packet(self, data: bytes, client_address: tuple[str, int]) -> list:
-        self._server.datagram(data, client_address)
-        return []
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self._server.datagram(data, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        self._server.stats["socket_errors"] += 1
 
 
 @dataclass
@@ -98,13 +111,26 @@ class OscServer:
     """The UDP port actually bound (``[osc] port = 0`` picks a free one)."""
     http_port: int | None = None
     _transport: asyncio.BaseTransport | None = None
+    _sock: socket.socket | None = None
+    _reading: bool = False
+    """True while the socket is read with ``add_reader`` (False: a datagram transport)."""
     _pending: _Pending = field(default_factory=lambda: _Pending())
+    _buffer: bytearray = field(default_factory=lambda: bytearray(DATAGRAM_MAX))
+    """Reused by every read (a fresh 64 kB buffer per datagram costs more than the read)."""
+    _view: memoryview = field(init=False)
+    _raw: dict[bytes, tuple[bytes, tuple[str, int], int]] = field(default_factory=dict)
+    """Coalesced this tick: address -> (latest datagram, its sender, datagrams seen)."""
+    _raw_kind: dict[bytes, str] = field(default_factory=dict)
+    """address -> "param", "mapped" or "" (not coalescable); cleared every tick."""
     _flush_handle: asyncio.TimerHandle | None = None
     _last_flush: float = float("-inf")
     _allow: list[Any] = field(default_factory=list)
     _open_to_all: bool = False
     _session: Session | None = None
     _http: Any = None
+
+    def __post_init__(self) -> None:
+        self._view = memoryview(self._buffer)
 
     async def start(self, session: Session) -> None:
         self._session = session
@@ -119,22 +145,24 @@ class OscServer:
                 severity="warning",
             )
         loop = asyncio.get_running_loop()
-        server = AsyncIOOSCUDPServer(
-            (self.config.host, self.config.port),
-            _PacketDispatcher(self),
-            loop,  # type: ignore[arg-type]  # python-osc annotates BaseEventLoop
-        )
         try:
-            self._transport, _ = await server.create_serve_endpoint()
+            sock = await _bind(loop, self.config.host, self.config.port)
         except OSError as exc:
             raise DeviceError(
                 _bind_error(self.config.host, self.config.port, exc), title="OSC unavailable"
             ) from None
-        sock = self._transport.get_extra_info("socket")
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         except OSError:
             log.debug("could not raise the OSC receive buffer", exc_info=True)
+        self._sock = sock
+        try:
+            loop.add_reader(sock.fileno(), self._readable)
+            self._reading = True
+        except NotImplementedError:
+            self._transport, _ = await loop.create_datagram_endpoint(
+                lambda: _Protocol(self), sock=sock
+            )
         self.port = sock.getsockname()[1]
         if self.config.http:
             from perform.inputs.oscquery import OscQueryServer
@@ -159,14 +187,38 @@ class OscServer:
         if self._http is not None:
             await self._http.stop()
             self._http = None
+        if self._reading and self._sock is not None:
+            with contextlib.suppress(Exception):
+                asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._reading = False
         if self._transport is not None:
-            self._transport.close()
+            self._transport.close()  # closes the socket too
             self._transport = None
+        elif self._sock is not None:
+            self._sock.close()
+        self._sock = None
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
 
     # --- receiving ----------------------------------------------------------------------
+    def _readable(self) -> None:
+        """The socket has data: read what is there (at most a batch), one loop turn."""
+        sock = self._sock
+        if sock is None:
+            return
+        buffer, view = self._buffer, self._view
+        for _ in range(READ_BATCH):
+            try:
+                size, sender = sock.recvfrom_into(buffer)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. an ICMP error reported on the socket
+                self.stats["socket_errors"] += 1
+                throttled(log, "osc_socket", "OSC socket: %s", exc)
+                return
+            self.datagram(bytes(view[:size]), sender)
+
     def datagram(self, data: bytes, sender: tuple[str, int]) -> None:
         """One UDP datagram (loop thread). Never raises."""
         self.stats["packets"] += 1
@@ -174,6 +226,13 @@ class OscServer:
             if not self._allowed(sender[0]):
                 self._bad("not_allowed", f"OSC from {sender[0]} ignored (not in [osc] allow)")
                 return
+            address = self._coalescable(data)
+            if address is not None:
+                seen = self._raw.get(address)
+                self._raw[address] = (data, sender, seen[2] + 1 if seen is not None else 1)
+                self._schedule()
+                return
+            self._absorb()  # values coalesced earlier go first (a button after them sees them)
             if len(data) > MAX_PACKET:
                 self._bad(
                     "oversize",
@@ -207,7 +266,9 @@ class OscServer:
             self.stats["internal_errors"] += 1
             throttled(log, "osc_internal", "OSC packet handling failed", exc_info=True)
 
-    def _apply(self, messages: list[Any], sender: tuple[str, int]) -> None:
+    def _apply(
+        self, messages: list[Any], sender: tuple[str, int], *, schedule: bool = True
+    ) -> None:
         assert self.space is not None
         values: dict[str, Any] = {}
         actions: list[tuple[str, Any]] = []
@@ -259,6 +320,9 @@ class OscServer:
             writes.values[name] = value
             writes.ramps.pop(name, None)
         writes.actions[:0] = actions
+        if not schedule:  # absorbing coalesced values at a flush: never an action here
+            self._pending.merge(writes)
+            return
         if writes.actions:
             self.flush()  # buttons keep their order against the values before them
         self._pending.merge(writes)
@@ -266,6 +330,72 @@ class OscServer:
             self.flush()
         else:
             self._schedule()
+
+    # --- raw coalescing --------------------------------------------------------------------
+    def _coalescable(self, data: bytes) -> bytes | None:
+        """The address of a datagram that may wait raw for the tick, else None.
+
+        Only a single message (not a bundle) with one finite float or int, to an address
+        without wildcards that names continuous parameters only (``/vj/...``) or mapped
+        faders only (absolute bindings with no action): a later value of the same address
+        replaces it with nothing lost. Costs a few byte comparisons, no parsing.
+        """
+        end = data.find(b"\x00")
+        if end <= 0 or data[0] != 0x2F:  # "/" (a bundle starts with "#")
+            return None
+        tag = (end + 4) & ~3
+        if len(data) != tag + 8 or data[tag : tag + 4] not in _ONE_NUMBER:
+            return None
+        if data[tag + 1] == 0x66 and not math.isfinite(struct.unpack_from(">f", data, tag + 4)[0]):
+            return None  # NaN/Inf: refused (and counted) on the full path
+        address = data[:end]
+        kind = self._raw_kind.get(address)
+        if kind is None:
+            kind = self._raw_kind[address] = self._classify(address)
+        return address if kind else None
+
+    def _classify(self, raw: bytes) -> str:
+        if _WILDCARD.intersection(raw):
+            return ""
+        try:
+            address = raw.decode("ascii")
+        except UnicodeDecodeError:
+            return ""
+        if address.startswith("/vj/"):
+            assert self.space is not None
+            entries = self.space.match(address)
+            continuous = all(
+                e.kind in ("param", "norm") and e.spec is not None and e.spec.kind == "continuous"
+                for e in entries
+            )
+            return "param" if entries and continuous else ""
+        mapper = self.hub.mapper
+        key = ("osc", address)
+        bindings = mapper.bindings_for("", key)
+        faders = all(
+            b.mode == "absolute" and not any(t.action for t in b.targets) for b in bindings
+        )
+        layout = any(key in (d.next_page, d.prev_page, d.shift) for d in mapper.devices.values())
+        return "mapped" if bindings and faders and not layout else ""
+
+    def _absorb(self) -> None:
+        """Parse the coalesced datagrams (the latest of each address) into the pending
+        writes; the ones they replaced are counted as the full path would have."""
+        if not self._raw:
+            return
+        raw, self._raw = self._raw, {}
+        for address, (data, sender, seen) in raw.items():
+            try:
+                message = osc_packet.OscPacket(data).messages[0].message
+            except Exception as exc:  # checked cheaply before: should not happen
+                self._bad("malformed", f"malformed OSC packet from {sender[0]}: {exc}")
+                continue
+            self._apply([message], sender, schedule=False)
+            if seen > 1:
+                self.stats["messages"] += seen - 1
+                self.stats["mapped" if self._raw_kind.get(address) == "mapped" else "accepted"] += (
+                    seen - 1
+                )
 
     # --- coalescing ------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -288,7 +418,7 @@ class OscServer:
     @property
     def pending(self) -> bool:
         """True while received writes wait for the next tick."""
-        return bool(self._pending)
+        return bool(self._pending) or bool(self._raw)
 
     def flush(self) -> None:
         """Apply everything received since the last tick in one atomic store write."""
@@ -297,6 +427,8 @@ class OscServer:
             self._flush_handle = None
         with contextlib.suppress(RuntimeError):
             self._last_flush = asyncio.get_running_loop().time()
+        self._absorb()
+        self._raw_kind.clear()  # the address space and the mappings may have changed
         pending, self._pending = self._pending, _Pending()
         if not pending:
             return
@@ -402,6 +534,23 @@ async def _resolve_allow(entries: list[str]) -> list[Any]:
         for info in infos:
             nets.append(ipaddress.ip_network(info[4][0]))
     return nets
+
+
+async def _bind(loop: asyncio.AbstractEventLoop, host: str, port: int) -> socket.socket:
+    """A non-blocking UDP socket bound to ``host:port`` (the first address that binds)."""
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=socket.AI_PASSIVE)
+    error: OSError = OSError(f"no address for {host}")
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            sock.bind(address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        return sock
+    raise error
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> str:

@@ -121,6 +121,13 @@ STARVED = 0.5
 STARVED_SECONDS = 3.0
 """...and when that lasts this long, the organism is regrown in a world half as wide."""
 MIN_WORLD = 128
+GROW_BACK = 0.95
+"""At or above this share of the wanted steps/s the CPU keeps up..."""
+GROW_BACK_SECONDS = 10.0
+"""...and when that lasts this long, at least this long after the last shrink..."""
+GROW_SHARE = 0.5
+"""...and a world twice as wide (4x the cells) would take at most this share of the
+wall time at the wanted rate, the organism regrows in it (back up to the asked world)."""
 
 
 class EngineHost:
@@ -160,7 +167,12 @@ class EngineHost:
         self.world_now = world
         """The world side in use: halved (down to ``MIN_WORLD``) while the CPU is starved."""
         self.shrinks = 0
+        self.grows = 0
+        """Times the world grew back towards :attr:`world` (the CPU came back)."""
         self._starved_since: float | None = None
+        self._easy_since: float | None = None
+        self._easy_steps = 0
+        self._resized_at = float("-inf")
         self.mailbox = FrameMailbox()
         self.slew = Slew(smoothing)
         self.current: Slot | None = None
@@ -266,8 +278,9 @@ class EngineHost:
             wanted = (preset, seed)
             if self.current is not None and self._held is None:
                 self._held = _shared(self._params)
-        elif self.current.organism.world > self.world_now and self._grower.key is None:
-            wanted = (preset, seed)  # starved: the same organism again, in a smaller world
+        elif self.current.organism.world != self.world_now and self._grower.key is None:
+            # starved, or the CPU came back: the same organism again, in another world
+            wanted = (preset, seed)
         elif self._grower.key is not None and self._grower.key[0] != preset:
             # Back to the current engine while another one was growing: forget that one.
             self._grower.cancel()
@@ -438,7 +451,15 @@ class EngineHost:
 
     def _watch_starvation(self, params: Mapping[str, Any], sps: float, now: float) -> None:
         """Fewer steps per frame is the first degradation (time dilates); when the steps
-        stay far below the wanted rate, the next is a smaller world (never a dark one)."""
+        stay far below the wanted rate, the next is a smaller world (never a dark one).
+
+        When the CPU comes back the world grows back, one doubling at a time, with
+        hysteresis: the steps must keep up for :data:`GROW_BACK_SECONDS`, and the
+        measured step time, four times over, must leave the larger world room
+        (:data:`GROW_SHARE`), so a machine that is still busy does not flip between two
+        worlds. Either way the organism on screen keeps running while the other grows,
+        and the two crossfade: no cut, never black.
+        """
         wanted = self.steps_per_second * float(params.get("engine.speed", 1.0))
         steady = (
             self.current is not None
@@ -446,7 +467,11 @@ class EngineHost:
             and not self._grower.busy
             and params.get("engine.freeze") != "on"
         )
-        if not steady or wanted <= 0 or sps >= STARVED * wanted or self.world_now <= MIN_WORLD:
+        if not steady or wanted <= 0:
+            self._starved_since = self._easy_since = None
+            return
+        self._watch_recovery(sps, wanted, now)
+        if sps >= STARVED * wanted or self.world_now <= MIN_WORLD:
             self._starved_since = None
             return
         if self._starved_since is None:
@@ -455,10 +480,37 @@ class EngineHost:
             self._starved_since = None
             self.world_now = max(MIN_WORLD, self.world_now // 2)
             self.shrinks += 1
+            self._resized_at = now
             log.warning(
                 "the CPU is starved (%.0f of %.0f steps/s): the organism regrows in a %d² world",
                 sps, wanted, self.world_now,
             )  # fmt: skip
+
+    def _watch_recovery(self, sps: float, wanted: float, now: float) -> None:
+        """Judged on the steps over the whole span (a half-second window holds a few
+        steps at a low rate: too coarse to compare with 95 %)."""
+        roomy = 4.0 * self._step_s * wanted <= GROW_SHARE
+        if self.world_now >= self.world or sps < STARVED * wanted or not roomy:
+            self._easy_since = None
+            return
+        if self._easy_since is None:
+            self._easy_since, self._easy_steps = now, self._steps
+            return
+        span = now - self._easy_since
+        if span < GROW_BACK_SECONDS or now - self._resized_at < GROW_BACK_SECONDS:
+            return
+        kept = (self._steps - self._easy_steps) / span
+        self._easy_since = None
+        if kept < GROW_BACK * wanted:
+            return  # not quite: judge the next span
+        self.world_now = min(self.world, self.world_now * 2)
+        self.grows += 1
+        self._resized_at = now
+        log.warning(
+            "the CPU keeps up again (%.0f steps/s, %.1f ms a step): the organism regrows in "
+            "a %d² world",
+            kept, 1e3 * self._step_s, self.world_now,
+        )  # fmt: skip
 
     def _aligned(self, planned: float, render_s: float, period: float, now: float) -> float | None:
         """When to render the next frame so it is fresh when the stream takes it.

@@ -10,6 +10,18 @@ than go out, a backlog is draining: wait. When everything comes back, probe upwa
 and then (the pipeline may have sped up: a lighter prompt, another
 session gone), up to the stream's fps. Rates come from counts over the window, not from
 instantaneous intervals, because a pipeline returns its frames in chunks of 4 or 12.
+
+Two things kept latency climbing even so (the track sat at 2 fps against a 7.5 fps
+pipeline with 5 s of latency):
+
+* Scope paces frames that carry timestamps from an anchor that only ever moves later:
+  the latency of the first seconds' backlog stayed locked in after the backlog drained,
+  and the frames it held back overflowed Scope's output queue, which read as a slow
+  pipeline, so the pacer cut again, and again. While paced, the track's timestamps run
+  slightly fast (:meth:`perform.stream.track.OrganismTrack.set_rate`).
+* A probe above what the pipeline eats builds a backlog slowly (5 % over) and is seen
+  late. What the pipeline produced when it was last found slower is its ceiling: probes
+  stay below it for :data:`CEILING_HOLD` seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +43,10 @@ WINDOW_CHUNKS = 6.0
 """A window spans at least this many chunks' worth of frames at the current rate."""
 NOISE_CHUNKS = 1.0
 """Sent and returned counts differing by up to this many chunks over a window is noise."""
+CEILING = 0.95
+"""Probes stay below this fraction of what the pipeline produced when last overfed..."""
+CEILING_HOLD = 60.0
+"""...for this many seconds after that (then they may look above it again)."""
 
 
 @dataclass
@@ -50,6 +66,9 @@ class Pacer:
     drains (Scope drops what its queues cannot hold), which would read as a slow pipeline."""
     rate: float = field(init=False)
     changes: int = field(init=False, default=0)
+    _draining: bool = field(init=False, default=False)
+    _ceiling: tuple[float, float] | None = field(init=False, default=None)
+    """(time, output fps) when the pipeline was last found slower than the input."""
     _samples: deque[tuple[float, int, int]] = field(init=False, default_factory=deque)
     _changed_at: float | None = field(init=False, default=None)
     _quiet_until: float = field(init=False, default=0.0)
@@ -63,6 +82,8 @@ class Pacer:
         self._samples.clear()
         self._changed_at = None
         self._quiet_until = 0.0
+        self._draining = False
+        self._ceiling = None
 
     def update(self, now: float, sent: int, received: int) -> float | None:
         """Running counts of frames sent and received; the new rate when it changes."""
@@ -90,12 +111,20 @@ class Pacer:
         if came < SLOWER * went and went - came > noise:
             drain = DRAIN_FAST if came < 0.5 * went else DRAIN
             new = max(self.min_fps, min(self.max_fps, rate_out * drain))
+            self._ceiling = (now, rate_out)
+            self._draining = True
         elif came > DRAINING * went and came - went > noise:
+            return None
+        elif self._draining:
+            self._draining = False  # the backlog is gone: judge afresh from here
+            self._restart(now, sent, received)
             return None
         elif self.rate < self.max_fps and (
             self._changed_at is None or now - self._changed_at >= self.probe_every
         ):
             new = min(self.max_fps, self.rate * PROBE)
+            if self._ceiling is not None and now - self._ceiling[0] < CEILING_HOLD:
+                new = min(new, max(self.rate, CEILING * self._ceiling[1]))
         else:
             return None
         if abs(new - self.rate) < 0.05:
@@ -103,7 +132,11 @@ class Pacer:
         self.rate = new
         self.changes += 1
         self._changed_at = now
-        self._quiet_until = now + self.settle
-        samples.clear()
-        samples.append((now, sent, received))
+        self._restart(now, sent, received)
         return new
+
+    def _restart(self, now: float, sent: int, received: int) -> None:
+        """Judge nothing until a change has settled (what was queued before it drains)."""
+        self._quiet_until = now + self.settle
+        self._samples.clear()
+        self._samples.append((now, sent, received))

@@ -31,6 +31,9 @@ from perform.stream import stamp
 from perform.stream.encoder import EncoderSettings, PacketEncoder
 
 TIME_BASE = fractions.Fraction(1, 90000)
+PACED_PTS_SPEED = 0.85
+"""While the pacer holds the track below the stream's fps, timestamps advance at this
+fraction of the wall clock (see :meth:`OrganismTrack.set_rate`)."""
 
 
 @dataclass
@@ -111,13 +114,29 @@ class OrganismTrack(MediaStreamTrack):
         self._last_seq = -1
         self._last_video: av.VideoFrame | None = None
         self._last_pts = -1
+        self.max_fps = fps
+        self.pts_speed = 1.0
+        self._pts_clock = 0.0
+        """Seconds of media time so far (the wall clock's, times :attr:`pts_speed`)."""
+        self._pts_slot: float | None = None
         self._count = 0
         self._produce_ms: deque[float] = deque(maxlen=60)
         self._lead_used = 0.0
 
     def set_rate(self, fps: float) -> None:
-        """Send ``fps`` frames per second from the next slot on (the pacer's rate)."""
+        """Send ``fps`` frames per second from the next slot on (the pacer's rate).
+
+        Below the stream's fps (a pipeline slower than the input), timestamps run at
+        :data:`PACED_PTS_SPEED` of the wall clock. Scope paces frames that carry
+        timestamps from an anchor that only moves later (scope-contract 3.3) and its
+        output queue (2 chunks) drains only when frames are due faster than they come:
+        with real-time stamps the latency of the first seconds' backlog stayed locked in
+        (5 s at 2 fps against a 7.5 fps pipeline) and the frames it held overflowed that
+        queue, which read as a slower pipeline still. Slightly fast stamps keep that queue
+        empty: each frame leaves as the pipeline makes it. Monotonic, never backwards.
+        """
         self.period = 1.0 / max(fps, 0.5)
+        self.pts_speed = 1.0 if fps >= self.max_fps - 1e-6 else PACED_PTS_SPEED
 
     def stop(self) -> None:
         super().stop()
@@ -151,7 +170,10 @@ class OrganismTrack(MediaStreamTrack):
         if early > 0:
             await asyncio.sleep(early)
         assert self._start is not None
-        pts = max(self._last_pts + 1, round((slot - self._start) * 90000))
+        if self._pts_slot is not None:
+            self._pts_clock += (slot - self._pts_slot) * self.pts_speed
+        self._pts_slot = slot
+        pts = max(self._last_pts + 1, round(self._pts_clock * 90000))
         self._last_pts = pts
         if self.clock is time.perf_counter:  # the engine's clock: tell it when we take frames
             self.mailbox.want(self._next - self._lead(), self.period)

@@ -33,3 +33,27 @@ def test_the_replug_drill_counts_every_replug(jack):
     assert result.metrics.get("replugs") == 5, result
     assert result.metrics["detected"] == 5, result
     assert not math.isnan(result.metrics["max_detect_s"])
+
+
+def test_one_case_can_be_picked_and_an_unknown_one_is_named(monkeypatch):
+    import pytest
+
+    from perform.errors import PerformError
+
+    ran: list[str] = []
+
+    def osc_flood(options):
+        ran.append("osc_flood")
+        return []
+
+    def replugs(options):
+        ran.append("replugs")
+        return []
+
+    monkeypatch.setattr(drills, "CASES", [osc_flood, replugs])
+    monkeypatch.setattr(drills, "extensions", lambda: [])
+    drills.run(argparse.Namespace(quick=True, cases=["replugs"]))
+    assert ran == ["replugs"]
+    with pytest.raises(PerformError, match="osc_floods.*did you mean.*osc_flood"):
+        drills.run(argparse.Namespace(quick=True, cases=["osc_floods"]))
+    assert ran == ["replugs"]

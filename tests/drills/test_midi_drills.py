@@ -12,6 +12,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from perform.inputs.hub import ControlHub
 from perform.inputs.midi import MidiInput
 from tests.inputs.helpers import DeviceLog, control_config, make_session
@@ -112,4 +114,60 @@ async def test_a_fader_flood_keeps_the_engine_stepping_and_the_last_position_lan
         await eventually(lambda: session.store.get("color.hue") == 1.0, timeout=30)
         assert session.component(ControlHub).mapper.stats.collapsed > 0
     finally:
+        await session.stop()
+
+
+async def test_a_fader_flood_is_decoded_per_tick_and_no_press_between_its_moves_is_lost(
+    controllers, tmp_path
+):
+    """Blasts of fader moves with note presses between them, sent while the loop is busy
+    (so one drain holds a whole blast): every press fires, after the moves sent before
+    it, the last position lands, every message is counted, and the fader's moves reach
+    the mapper (and the monitor) about once per drain, not once per message."""
+    from perform.events import CONTROL_MESSAGE
+
+    mapping = tmp_path / "blast.toml"
+    mapping.write_text(
+        '[device]\nname = "Blast"\nmatch = "blastbox"\n\n'
+        '[[bind]]\ncc = 7\nparam = "color.hue"\ntakeover = "jump"\n\n'
+        '[[bind]]\nnote = 36\naction = "cue.go"\n'
+    )
+    box = VirtualController("blastbox")
+    controllers.append(box)
+    session = make_session(control_config(), mappings=[str(mapping)])
+    devices = DeviceLog(session)
+    store = session.store
+    presses: list[float] = []
+    store.actions.bind("cue.go", lambda arg, source: presses.append(store.get("color.hue")))
+    shown = [0]
+
+    def monitor(m) -> None:
+        if "#7" in m.text or " 7 " in m.text:
+            shown[0] += 1
+
+    await session.start(engine=False)
+    unsubscribe = session.events.subscribe(CONTROL_MESSAGE, monitor)
+    midi = session.component(MidiInput)
+    try:
+        await eventually(lambda: devices.count("in", "connected"), timeout=30)
+        rounds, moves, sent = 10, 100, 0
+        wanted: list[float] = []
+        for r in range(rounds):
+            for i in range(moves):
+                box.cc(7, (r * 7 + i) % 128)
+            box.note(36, 100)
+            box.note(36, 0)
+            wanted.append(((r * 7 + moves - 1) % 128) / 127)
+            sent += moves + 2
+            time.sleep(0.3)  # the loop is busy: the reader queues the whole blast
+            await eventually(lambda sent=sent: midi.stats.received >= sent, timeout=30)
+            await eventually(lambda r=r: len(presses) > r, timeout=30, what=f"press {r + 1}")
+        hue = session.store.get("color.hue")
+        assert presses == [pytest.approx(w, abs=1e-6) for w in wanted]
+        assert hue == pytest.approx(wanted[-1], abs=1e-6)
+        assert midi.stats.received == sent and midi.stats.malformed == 0
+        assert shown[0] <= rounds * 4, shown  # not rounds * moves
+        assert session.component(ControlHub).mapper.stats.collapsed >= rounds * (moves - 4)
+    finally:
+        unsubscribe()
         await session.stop()

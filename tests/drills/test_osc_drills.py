@@ -240,3 +240,52 @@ async def test_refused_values_are_shown_in_the_status_line_and_logged_once_a_sec
             sock.close()
     lines = [r for r in caplog.records if r.name == "perform.faults"]
     assert 1 <= len(lines) <= 10  # one line a second at most, whatever the flood
+
+
+async def test_a_flood_is_parsed_per_tick_and_no_press_between_its_values_is_lost(osc):
+    """Blasts of fader values (a /vj/ parameter and a mapped fader) with presses between
+    them (a /vj/ action, a mapped pulse button): every press fires, after the values sent
+    before it; the last value wins; every datagram is counted; and the flooded addresses
+    are parsed (and shown on the monitor) about once per tick, not once per datagram."""
+    from perform.events import CONTROL_MESSAGE
+
+    session, server, sock = osc
+    store = session.store
+    presses: list[float] = []  # the hue the store held when each press fired
+    store.actions.bind("cue.go", lambda arg, source: presses.append(store.get("color.hue")))
+    shown = {"/vj/color/hue": 0, "/td/energy": 0}
+
+    def monitor(m) -> None:
+        address = m.text.split(" ", 1)[0]
+        if address in shown:
+            shown[address] += 1
+
+    unsubscribe = session.events.subscribe(CONTROL_MESSAGE, monitor)
+    rounds, per_round, sent = 20, 60, 0
+    wanted: list[float] = []
+    try:
+        for r in range(rounds):
+            # sent while the loop cannot run: the socket holds the whole blast
+            for i in range(per_round):
+                sock.send(message("/vj/color/hue", (r * per_round + i) / 2000))
+                sock.send(message("/td/energy", i / per_round))
+            hue = (r * per_round + per_round - 1) / 2000
+            wanted.append(hue)
+            if r % 2:
+                sock.send(message("/td/go", 1.0))  # a TouchDesigner pulse: press...
+                sock.send(message("/td/go", 0.0))  # ... and release
+            else:
+                sock.send(message("/vj/cue/go", 1.0))
+            sent += 2 * per_round + 1 + r % 2
+            await settle(server, sent)
+    finally:
+        unsubscribe()
+    assert presses == pytest.approx(wanted)  # every press, each after the values before it
+    assert store.get("color.hue") == pytest.approx(wanted[-1])
+    assert store.get("color.brightness") == pytest.approx(0.8 + 0.8 * (per_round - 1) / per_round)
+    assert server.stats["packets"] == sent
+    assert server.stats["messages"] == sent
+    assert server.stats["accepted"] + server.stats["mapped"] == sent
+    # coalesced: a blast of 60 values costs a few parses, not 60
+    assert shown["/vj/color/hue"] <= rounds * 4, shown
+    assert shown["/td/energy"] <= rounds * 4, shown

@@ -152,3 +152,54 @@ def test_a_starved_engine_degrades_to_a_smaller_world_and_stays_lit() -> None:
             hog.kill()
         for hog in hogs:
             hog.wait()
+
+
+def test_the_world_grows_back_through_a_crossfade_when_the_cpu_keeps_up_again() -> None:
+    """Starved, the host shrinks the world; once the steps keep up again with room to
+    spare (here the demand drops, so it holds however busy the test machine is), the
+    organism regrows in the asked world and crossfades in: lit throughout, no cut."""
+    import time
+
+    from engines import all_params, numpy_backend, presets
+    from perform.registry import build_store
+    from perform.render.host import MIN_WORLD, EngineHost
+
+    store = build_store(presets(), "medusa", all_params())
+    store.apply("engine.preset", "medusa", "default")
+    host = EngineHost.for_store(
+        store, numpy_backend(), world=256, width=64, height=64, fps=15,
+        steps_per_second=50_000, warmup_steps=20,
+    )  # fmt: skip
+    host.start()
+    try:
+        deadline = time.monotonic() + 120.0
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            organism = host.organism
+            if organism is not None and organism.world == MIN_WORLD and host.outgoing is None:
+                break
+        assert host.shrinks >= 1 and host.organism is not None
+        assert host.organism.world == MIN_WORLD
+        assert host.grows == 0  # never while starved
+        store.apply("engine.speed", 0.0002, "tui")  # 10 steps/s wanted: easily kept up
+        lit: list[bool] = []
+        crossfaded = False
+        deadline = time.monotonic() + 120.0
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            frame = host.mailbox.latest()
+            if frame is not None:
+                lit.append(bool(frame.rgb.max() > 0))
+            crossfaded = crossfaded or host.outgoing is not None
+            organism = host.organism
+            if organism is not None and organism.world == 256 and host.outgoing is None:
+                break
+        assert host.grows == 1 and host.world_now == 256
+        assert host.organism is not None and host.organism.world == 256
+        assert crossfaded, "the larger organism cut in instead of crossfading"
+        assert lit and all(lit), "a black frame while growing back"
+        steps = host.total_steps
+        time.sleep(1.0)
+        assert host.total_steps > steps
+    finally:
+        host.stop()

@@ -174,15 +174,16 @@ async def test_a_1000_msg_per_s_flood_loses_nothing_and_the_loop_keeps_running(
         sender.start()
         await loop.run_in_executor(None, sender.join)
         midi = session.component(MidiInput)
-        try:
-            await eventually(lambda: len(seen) >= 2001, timeout=10)
+        store = session.store
+        try:  # every message read (the monitor shows the fader's latest move per tick)
+            await eventually(lambda: midi.stats.received >= 2001 and seen, timeout=10)
         except AssertionError:
             raise AssertionError(
-                f"{len(seen)} of 2001 messages: {midi.stats}, {midi._reader.errors}"
+                f"{midi.stats.received} of 2001 messages: {midi.stats}, {midi._reader.errors}"
             ) from None
+        await eventually(lambda: store.get("color.hue") == 99 / 127, timeout=10)
         stop.set()
         await probing
-        store = session.store
         assert store.get("color.hue") == 99 / 127
         # 1000 encoder ticks of 1/127 of 0..4 from 1.0: clamped at 4.0 (none lost on the way).
         assert store.get("engine.speed") == 4.0

@@ -16,6 +16,7 @@ import contextlib
 import fractions
 import json
 import logging
+import statistics
 import time
 import zlib
 from collections import deque
@@ -48,6 +49,10 @@ class OutputTrack(MediaStreamTrack):
         self.session = session
         self._anchor: tuple[float, int] | None = None
         self._last: av.VideoFrame | None = None
+        self._last_pts: int | None = None
+        self._deltas: deque[float] = deque(maxlen=16)
+        self.resets = 0
+        """Hard resets of the output pacing (a timestamp jump or a step back)."""
 
     async def recv(self) -> av.VideoFrame:
         s = self.session
@@ -102,10 +107,21 @@ class OutputTrack(MediaStreamTrack):
         return copy
 
     async def _pace(self, frame: av.VideoFrame) -> None:
+        """Scope's ``compute_pacing_decision`` (contract 3.3): wall-clock pacing by
+        timestamp, +-10 ms dead-band, soft re-anchor when over 0.5 s behind, hard reset on
+        a non-monotonic timestamp or a jump of at least max(0.25 s, 8x the typical delta)."""
         if frame.pts is None or frame.time_base is None:
             return
         now = time.monotonic()
-        if self._anchor is None or frame.pts < self._anchor[1]:
+        previous, self._last_pts = self._last_pts, frame.pts
+        if previous is not None and frame.pts > previous:
+            delta = float((frame.pts - previous) * frame.time_base)
+            typical = statistics.median(self._deltas) if self._deltas else delta
+            self._deltas.append(delta)
+            if delta >= max(0.25, 8 * typical):
+                self._anchor = None  # a jump: hard reset
+                self.resets += 1
+        if self._anchor is None or previous is None or frame.pts < previous:
             self._anchor = (now, frame.pts)
             return
         target = self._anchor[0] + float((frame.pts - self._anchor[1]) * frame.time_base)
@@ -151,6 +167,8 @@ class DoubleSession:
         self.trickled = 0
         self.frames_received = 0
         self.inputs_dropped = 0
+        self.outputs_dropped = 0
+        """Pipeline output the output queue (2 chunks) had no room for."""
         self.frames_sent = 0
         self.chunks = 0
         self.messages = 0
@@ -289,6 +307,8 @@ class DoubleSession:
             for frame in frames:
                 if len(self.output) < 2 * n:  # overflow frames dropped at the producer
                     self.output.append(frame)
+                else:
+                    self.outputs_dropped += 1
             self.output_ready.set()
             self.notify()
 

@@ -45,6 +45,31 @@ async def test_paced_monotonic_and_repeats_the_last_frame():
     assert frames[0].format.name == "yuv420p" and frames[0].width == 64
 
 
+async def test_paced_below_its_fps_the_timestamps_run_slightly_fast_and_never_back():
+    """Scope paces stamped frames from an anchor that only moves later: real-time stamps
+    kept a backlog's latency for ever. Paced down, media time runs at PACED_PTS_SPEED of
+    the wall clock (monotonic, steps by the slot), and at full rate it is the wall's."""
+    from perform.stream.track import PACED_PTS_SPEED
+
+    mailbox = FrameMailbox()
+    mailbox.put(frame(1))
+    track = OrganismTrack(mailbox, width=64, height=64, fps=50)
+    try:
+        track.set_rate(25)
+        paced = [await track.recv() for _ in range(6)]
+        track.set_rate(50)
+        full = [await track.recv() for _ in range(6)]
+    finally:
+        track.stop()
+    pts = [f.pts for f in paced + full]
+    assert pts == sorted(set(pts))
+    if track.stats.reanchors == 0:  # on time: exact slots
+        assert {b - a for a, b in zip(pts[1:6], pts[2:6], strict=False)} == {
+            round(3600 * PACED_PTS_SPEED)
+        }
+        assert {b - a for a, b in zip(pts[7:], pts[8:], strict=False)} == {1800}
+
+
 async def test_a_late_caller_gets_no_burst():
     mailbox = FrameMailbox()
     mailbox.put(frame(1))
