@@ -187,14 +187,21 @@ def _quick(options: argparse.Namespace) -> bool:
 
 
 def slow_pipeline(options: argparse.Namespace) -> list[Result]:
-    seconds, settle = (20.0, 10.0) if _quick(options) else (60.0, 20.0)
+    # Settle past the first backlog (the track drains it in about 30 s, running its stamps
+    # slightly fast): the slope is then the steady state's, not the drain's.
+    seconds, settle = (20.0, 10.0) if _quick(options) else (60.0, 45.0)
     slow = asyncio.run(_slow_pipeline(seconds, settle))
     return [
         Result(
             NAME,
             "latency vs a quarter-rate pipeline",
             slow,
-            {"input_fps": INPUT_FPS, "pipeline_fps": INPUT_FPS / 4, "seconds": seconds},
+            {
+                "input_fps": INPUT_FPS,
+                "pipeline_fps": INPUT_FPS / 4,
+                "seconds": seconds,
+                "settle_s": settle,
+            },
             note="goal: slope <= 5 ms per 10 s (track paced to the pipeline)",
         )
     ]
