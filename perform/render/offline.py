@@ -27,27 +27,10 @@ class Still:
     coverage: float
 
 
-def frames(
-    preset: str,
-    backend: Backend,
-    *,
-    world: int = 512,
-    width: int = 512,
-    height: int = 512,
-    fps: float = 30.0,
-    seconds: float = 4.0,
-    warmup: float = 0.0,
-    steps_per_second: float = 60.0,
-    seed: int = 1,
-    overrides: dict[str, Any] | None = None,
-    changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
-) -> Iterator[Still]:
-    """Yield ``seconds * fps`` frames after ``warmup`` seconds of simulated time."""
-    for organism, picture in pictures(
-        preset, backend, world=world, width=width, height=height, fps=fps, seconds=seconds,
-        warmup=warmup, steps_per_second=steps_per_second, seed=seed, overrides=overrides,
-        changes=changes,
-    ):  # fmt: skip
+def frames(preset: str, backend: Backend, **options: Any) -> Iterator[Still]:
+    """Yield ``seconds * fps`` frames after ``warmup`` seconds of simulated time, on the
+    host (``options`` are :func:`pictures`'s)."""
+    for organism, picture in pictures(preset, backend, **options):
         rgb, yuv = (backend.to_host(a) for a in (picture.rgb, picture.yuv))
         yield Still(
             numpy.asarray(rgb), numpy.asarray(yuv), organism.sim_time, organism.vitals.coverage
