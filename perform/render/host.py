@@ -351,16 +351,6 @@ class EngineHost:
 
     # --- the thread -----------------------------------------------------------------------
     def _run(self) -> None:
-        if not self.backend.is_gpu:
-            # Load (the first time after an install: compile) the fused CPU kernels before
-            # the clock starts, so neither the first growth nor the starved-CPU watch pays
-            # for it (engines/cpu.py; from Numba's disk cache this is well under a second).
-            from engines import cpu
-
-            try:
-                cpu.warm()
-            except Exception:  # the kernels then compile on first use instead
-                log.exception("could not load the fused CPU kernels ahead of the show")
         frame_period = 1.0 / self.fps
         clock = time.perf_counter
         last = clock()
