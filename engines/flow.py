@@ -25,12 +25,11 @@ blur is known per cell, so it is subtracted again (``- f(1-f)/2`` times the seco
 difference along each axis): the scheme becomes second order (Lax-Wendroff-like),
 nearly free of numerical diffusion, and stable because ``0 <= f < 1``.
 
-Two kernels do it, on the GPU (CuPy) and on the CPU (Numba, ``engines/cpu.py``): the
-gather, then the correction. Without Numba the CPU precomputes the gather indices,
-bilinear weights and correction coefficients with the field, so a step costs four
-``np.take`` gathers and a dozen multiply-adds (about twice the fused kernels at 1024).
-An engine may keep part of the blur on purpose (MNCA keeps half: its soft "wash"
-regions are part of its look; the half that is undone is what drew the cross).
+On the CPU the gather indices, bilinear weights and correction coefficients are
+precomputed with the field, so a step costs four gathers and a few multiply-adds; on
+the GPU two kernels do it (gather, then correction). An engine may keep part of the
+blur on purpose (MNCA keeps half: its soft "wash" regions are part of its look; the
+half that is undone is what drew the cross).
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engines import cpu, gpu
+from engines import gpu
 from engines.base import ParamDecl
 from engines.kernels import scale
 from engines.xp import Backend
@@ -128,7 +127,6 @@ class Flow:
         self._index: list[Any] = []
         self._weight: list[Any] = []
         self._gather: Any = None
-        self._fused = False
         self._out: Any = None
 
     def set(self, params: Mapping[str, Any]) -> None:
@@ -143,8 +141,7 @@ class Flow:
             return
         xp, n = self.xp, self.n
         vy, vx = velocity(xp, n, key)
-        self._fused = cpu.AVAILABLE  # decided with the field: its tables depend on it
-        if self.backend.is_gpu or self._fused:
+        if self.backend.is_gpu:
             self._vy, self._vx = vy, vx
             self._out = xp.empty((n, n), dtype=xp.float32)
             return
@@ -179,9 +176,6 @@ class Flow:
         for field in fields:
             if self.backend.is_gpu:
                 gpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
-                continue
-            if self._fused:  # the same two kernels, compiled for the CPU
-                cpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
                 continue
             flat = field.ravel()
             out, gather = self._out, self._gather
