@@ -33,7 +33,7 @@ from typing import Any
 
 from engines.base import ParamDecl
 
-DANGER = 0.4
+DANGER = 0.6
 """A living fraction under this share of the organism's norm is a crisis."""
 EMPTY = 0.002
 """A living fraction under this is a crisis whatever the norm."""
