@@ -204,7 +204,8 @@ def watch(
     counted from the end of the warm-up) made mid-show. ``progress(done_s, total_s)`` is
     called about every 10 simulated seconds.
     ``backend`` is ``numpy`` (the default: what tests and CI run), ``cupy`` or ``auto``
-    (what a show picks); the judging is on the host either way."""
+    (what a show picks); a CuPy frame is judged on the device (five numbers a frame reach
+    the host)."""
     from engines import get_preset, select_backend
     from perform.render import offline
 
