@@ -22,7 +22,9 @@ import pytest
 from perform.config import PROJECT_ROOT
 from tests.jack import VirtualController
 
-pytestmark = pytest.mark.slow
+# Each test runs the installed perform two or three times (each run bounded at 120 s): the
+# hang guard covers all of them, since a busy machine makes every cold start slow.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 SMALL = (
     "[engine]\nworld = 64\n[stream]\nwidth = 64\nheight = 64\n"
