@@ -54,13 +54,6 @@ def palette_rgb(palette: str, t: Any, hue: float = 0.0, xp: Any = numpy) -> Any:
     return xp.clip(rgb, 0.0, 1.0)
 
 
-def tint_wheel(h: float) -> tuple[float, float, float]:
-    """The prototype's "hue" knob as an RGB tint (each channel 0.5..1.5)."""
-    return tuple(  # type: ignore[return-value]
-        round(1 + 0.5 * float(numpy.cos(2 * numpy.pi * (h - k / 3))), 3) for k in range(3)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class TableKey:
     palette: str

@@ -167,10 +167,6 @@ class MidiInput:
         """``callback(device_id)`` when a device's LED port (re)connects (full refresh)."""
         self._on_output.append(callback)
 
-    def rescan_soon(self) -> None:
-        if self._rescan is not None:
-            self._rescan.set()
-
     # --- polling ------------------------------------------------------------------------
     async def _poll_forever(self) -> None:
         assert self._rescan is not None

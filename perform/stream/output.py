@@ -90,12 +90,6 @@ class OutputReceiver:
             return None
         return float(numpy.median(self.latencies_ms))
 
-    def silence(self, now: float | None = None) -> float:
-        """Seconds since the last output frame (inf before the first)."""
-        if self.last_at is None:
-            return float("inf")
-        return (self.clock() if now is None else now) - self.last_at
-
     async def consume(
         self, track: MediaStreamTrack, on_frame: Callable[[], None] | None = None
     ) -> None:

@@ -452,19 +452,6 @@ class ScopeAPI:
             str(data["sdp"]), str(data.get("type", "answer")), str(data.get("sessionId", ""))
         )
 
-    async def add_candidates(self, session_id: str, candidates: list[dict[str, Any]]) -> None:
-        """Trickle ICE; never sends the empty end-of-candidates string (Scope 404s on it)."""
-        usable = [c for c in candidates if len(str(c.get("candidate", "")).split()) >= 8]
-        if not usable:
-            return
-        await self._call(
-            "PATCH",
-            f"/api/v1/webrtc/offer/{session_id}",
-            {"candidates": usable},
-            what="the ICE candidates",
-            ok=(200, 204),
-        )
-
     async def close_session(self, session_id: str) -> None:
         await self._call(
             "DELETE", f"/api/v1/webrtc/offer/{session_id}", what="closing the stream", ok=(200, 204)
