@@ -90,7 +90,6 @@ class Tables:
         self.v: Any = None
         self.uv: Any = None
         """U and V packed in one uint32 (U in the low 16 bits, V in the high 16)."""
-        self.builds = 0
 
     def get(self, key: TableKey) -> Tables:
         if key != self.key:
@@ -98,7 +97,6 @@ class Tables:
             self.rgb, self.y, self.u, self.v = (tables[k] for k in ("rgb", "y", "u", "v"))
             self.uv = tables["uv"]
             self.key = key
-            self.builds += 1
         return self
 
 
