@@ -70,6 +70,14 @@ class EventBus:
                 log.exception("subscriber of %s failed", topic.name)
 
 
+def undo_all(undos: list[Callable[[], None]]) -> None:
+    """Call each unsubscribe (or unbind) a component collected and forget them all, so
+    that stopping twice does nothing the second time."""
+    for undo in undos:
+        undo()
+    undos.clear()
+
+
 # --- topics shared between parts of the app -------------------------------------------
 # Producers publish these on ``session.events``; consumers subscribe. The payloads are
 # defined here so the parts can be built (and tested) independently of each other.

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from perform.events import PROGRAM_STATE
+from perform.events import PROGRAM_STATE, undo_all
 from perform.program.bus import ProgramBus
 from perform.program.record import RecordSink
 from perform.program.registry import build_sink
@@ -82,9 +82,7 @@ class ProgramComponent:
         self.bus.start()
 
     async def stop(self) -> None:
-        for unbind in self._unbind:
-            unbind()
-        self._unbind.clear()
+        undo_all(self._unbind)
         bus, self.bus = self.bus, None
         if bus is not None:
             await asyncio.get_running_loop().run_in_executor(None, bus.stop)

@@ -234,10 +234,6 @@ class EngineHost:
         return self._steps
 
     @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
     def organism(self) -> Organism | None:
         slot = self.current
         return slot.organism if slot else None
