@@ -73,7 +73,7 @@ class ProgramComponent:
             sink = build_sink(kind, config.output)
             self.sinks.append(sink)
             if isinstance(sink, WindowSink):  # its keys' twins: the window.* actions
-                self._unbind.append(bind_window_actions(session.store.actions, sink))
+                self._unbind += bind_window_actions(session.store.actions, sink)
         if self.recorder is not None:
             self.sinks.append(self.recorder)
         for sink in self.sinks:

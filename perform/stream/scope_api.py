@@ -290,17 +290,7 @@ class ScopeAPI:
     async def loras(self) -> list[LoraFile]:
         data = await self._call("GET", "/api/v1/loras", what="the LoRA list")
         files = data.get("lora_files") if isinstance(data, dict) else None
-        return [
-            LoraFile(
-                str(f.get("name")),
-                str(f.get("path")),
-                f.get("folder"),
-                _number(f.get("size_mb")),
-                f.get("sha256") or None,
-            )
-            for f in files or []
-            if isinstance(f, dict) and f.get("path")
-        ]
+        return [_lora_file(f) for f in files or [] if isinstance(f, dict) and f.get("path")]
 
     async def assets(self, kind: str | None = None) -> list[AssetFile]:
         query = f"?type={kind}" if kind else ""
@@ -335,13 +325,7 @@ class ScopeAPI:
         f = answer.get("file") if isinstance(answer, dict) else None
         if not isinstance(f, dict):
             raise StreamError(f"Scope's answer to the LoRA install has no file: {answer}")
-        return LoraFile(
-            str(f.get("name")),
-            str(f.get("path")),
-            f.get("folder"),
-            _number(f.get("size_mb")),
-            f.get("sha256") or None,
-        )
+        return _lora_file(f)
 
     async def download_lora(self, body: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         """``POST /api/v1/lora/download`` (checks ``expected_sha256`` server-side)."""
@@ -469,6 +453,16 @@ def _asset(a: dict[str, Any]) -> AssetFile:
         str(a.get("type") or ""),
         a.get("folder"),
         _number(a.get("size_mb")),
+    )
+
+
+def _lora_file(f: dict[str, Any]) -> LoraFile:
+    return LoraFile(
+        str(f.get("name")),
+        str(f.get("path")),
+        f.get("folder"),
+        _number(f.get("size_mb")),
+        f.get("sha256") or None,
     )
 
 
