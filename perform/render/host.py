@@ -55,7 +55,6 @@ class EngineStats:
     """What the engine thread reports to the loop (about twice a second)."""
 
     backend: str
-    backend_reason: str
     engine: str
     preset: str
     steps_per_second: float
@@ -516,7 +515,6 @@ class EngineHost:
         organism = self.organism
         return EngineStats(
             backend=self.backend.name,
-            backend_reason=self.backend.reason,
             engine=organism.name if organism else "",
             preset=str(params.get("engine.preset", "")),
             steps_per_second=sps,
