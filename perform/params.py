@@ -64,8 +64,6 @@ class ParamSpec:
     unit: str = ""
     smoothing: float = 0.0
     """Slew time in seconds the engine host applies (0 = jump)."""
-    structural: bool = False
-    """Changing it rebuilds engine structures (between steps, never mid-frame)."""
     doc: str = ""
     choices: tuple[str, ...] = ()
     integer: bool = False

@@ -67,8 +67,6 @@ class EngineStats:
     last_error: str | None
     coverage: float = 0.0
     """Living fraction of the world at the last regulation."""
-    switching: str = ""
-    """The preset being grown or crossfaded to ("" when none)."""
     world: int = 0
     """Side of the world the organism runs at now (smaller than asked on a starved CPU)."""
 
@@ -525,7 +523,6 @@ class EngineHost:
             errors=self.errors,
             last_error=self.last_error,
             coverage=organism.vitals.coverage if organism else 0.0,
-            switching=self._grower.key[0] if self._grower.key else "",
             world=organism.world if organism else self.world_now,
         )
 
