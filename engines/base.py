@@ -129,6 +129,8 @@ class Engine(ABC):
         """Build kernels in place when structural parameters change (off under an organism,
         which builds them in the background)."""
         self.structure_key: Hashable | None = None
+        self.structure: Any = None
+        """What :meth:`build_structure` made for ``structure_key`` (kernels, spectra)."""
         self._picture: Any = None
         self.allocate()
         self.reset(seed)
@@ -147,7 +149,8 @@ class Engine(ABC):
         return None
 
     def install_structure(self, key: Hashable, built: Any) -> None:
-        self.structure_key = key
+        """Swap in a built structure (between steps, never mid-frame)."""
+        self.structure, self.structure_key = built, key
 
     def sync_structure(self, params: Mapping[str, Any]) -> None:
         """Build and install the structure ``params`` need, here and now, if it changed."""
@@ -248,6 +251,11 @@ class FieldEngine(Engine):
 
     def measured(self) -> Any:
         return self.a
+
+
+def param(params: Mapping[str, Any], name: str, default: float) -> float:
+    """``params[name]`` as a float (``default`` when ``params`` lacks it)."""
+    return float(params.get(name, default))
 
 
 def add_wrapped(xp: Any, target: Any, blob: Any, y0: int, x0: int, amount: float) -> None:

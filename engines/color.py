@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engines import gpu
-from engines.base import Look, ParamDecl
+from engines.base import Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.frame import Fit, Upsample
 from engines.kernels import scale
@@ -63,10 +63,6 @@ class Picture:
     """``(height * 3 // 2, width)`` uint8: Y, then U, then V (yuv420p as PyAV lays it out)."""
     packed: Any = None
     """On CuPy, both in one buffer so the host copy is a single transfer."""
-
-
-def _f(params: Mapping[str, Any], name: str, default: float) -> float:
-    return float(params.get(name, default))
 
 
 def down2(xp: Any, x: Any) -> Any:
@@ -212,9 +208,9 @@ class Colourist:
 
     # --- the frame ------------------------------------------------------------------------
     def table_key(self, params: Mapping[str, Any], hue_phase: float) -> TableKey:
-        hue = (_f(params, "color.hue", 0.0) + hue_phase) % 1.0
-        gain = _f(params, "color.brightness", 1.0) * _f(params, "master.fade", 1.0)
-        tint = tuple(round(_f(params, f"color.tint_{c}", 1.0), 2) for c in "rgb")
+        hue = (param(params, "color.hue", 0.0) + hue_phase) % 1.0
+        gain = param(params, "color.brightness", 1.0) * param(params, "master.fade", 1.0)
+        tint = tuple(round(param(params, f"color.tint_{c}", 1.0), 2) for c in "rgb")
         return TableKey(
             str(params.get("color.palette", "oil_slick")),
             round(hue * 1024) / 1024,
@@ -231,10 +227,10 @@ class Colourist:
         hue_phase: float = 0.0,
     ) -> Picture:
         xp = self.xp
-        thickness = _f(params, "color.thickness", 0.0)
+        thickness = param(params, "color.thickness", 0.0)
         d = self._thicken(density, thickness) if thickness > 0.5 else density
-        t, a = self._signals(d, _f(params, "color.zones", 1.0) * self.look.zones)
-        bloom = self.look.bloom * _f(params, "color.bloom", 1.0)
+        t, a = self._signals(d, param(params, "color.zones", 1.0) * self.look.zones)
+        bloom = self.look.bloom * param(params, "color.bloom", 1.0)
         if bloom > 0.01 and self.backend.is_gpu and self.n % 32 == 0 and self.n >= 64:
             if self._up4 is None:
                 self._up4 = Upsample(xp, self.n // 4, self.n)

@@ -15,13 +15,9 @@ from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from engines import gpu, kernels, seeds
-from engines.base import Breath, FieldEngine, Look, ParamDecl
+from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
-
-
-def _p(params: Mapping[str, Any], name: str, default: float) -> float:
-    return float(params.get(name, default))
 
 
 class Lenia(FieldEngine):
@@ -90,7 +86,6 @@ class Lenia(FieldEngine):
         xp, n = self.xp, self.world
         self._u = xp.empty((1, n, n), dtype=xp.float32)
         self.fft = Spectral(self.backend, n)
-        self._kernel: Any = None
 
     def initial(self, spec: SeedSpec, rng: Any) -> Any:
         n = self.world
@@ -104,14 +99,18 @@ class Lenia(FieldEngine):
 
     # --- kernel ---------------------------------------------------------------------------
     def structure_for(self, params: Mapping[str, Any]) -> Hashable:
-        rings = [(_p(params, "lenia.peak1", 0.5), _p(params, "lenia.width1", 0.15), 1.0)]
+        rings = [(param(params, "lenia.peak1", 0.5), param(params, "lenia.width1", 0.15), 1.0)]
         for i in (2, 3):
-            weight = _p(params, f"lenia.weight{i}", 0.0)
+            weight = param(params, f"lenia.weight{i}", 0.0)
             if weight > 1e-3:
                 rings.append(
-                    (_p(params, f"lenia.peak{i}", 0.8), _p(params, f"lenia.width{i}", 0.1), weight)
+                    (
+                        param(params, f"lenia.peak{i}", 0.8),
+                        param(params, f"lenia.width{i}", 0.1),
+                        weight,
+                    )
                 )
-        radius = _p(params, "lenia.radius", 13.0)
+        radius = param(params, "lenia.radius", 13.0)
         return (round(radius, 2), tuple(tuple(round(v, 3) for v in r) for r in rings))
 
     def build_structure(self, key: Hashable) -> Any:
@@ -120,17 +119,13 @@ class Lenia(FieldEngine):
         k = kernels.lenia(self.xp, self.world, radius, peaks, widths, weights)
         return self.fft.spectra(kernels.stack(self.xp, [k]))
 
-    def install_structure(self, key: Hashable, built: Any) -> None:
-        self._kernel = built
-        self.structure_key = key
-
     # --- the rule -------------------------------------------------------------------------
     def advance(self, params: Mapping[str, Any]) -> None:
         xp = self.xp
-        mu = _p(params, "lenia.mu", 0.15)
-        sigma = max(_p(params, "lenia.sigma", 0.017), 1e-4)
-        inv_t = 1.0 / max(_p(params, "lenia.t", 10.0), 1.0)
-        u = self.fft.convolve(self.fft.forward(self.a), self._kernel, self._u)[0]
+        mu = param(params, "lenia.mu", 0.15)
+        sigma = max(param(params, "lenia.sigma", 0.017), 1e-4)
+        inv_t = 1.0 / max(param(params, "lenia.t", 10.0), 1.0)
+        u = self.fft.convolve(self.fft.forward(self.a), self.structure, self._u)[0]
         if self.backend.is_gpu:
             gpu.lenia_update(u, mu, -0.5 / (sigma * sigma), inv_t, self.a)
             return
@@ -147,6 +142,6 @@ class Lenia(FieldEngine):
     def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
         """A disc of noise about three kernel radii across: it organises into the preset's
         life (narrow growth functions need that much; smaller or fainter seeds die)."""
-        r = _p(params, "lenia.radius", 13.0) * kernels.scale(self.world)
+        r = param(params, "lenia.radius", 13.0) * kernels.scale(self.world)
         size = max(8, int(8.0 * r)) | 1
         return seeds.noise_disc(rng, size, radius=0.4, density=0.45)

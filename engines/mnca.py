@@ -17,16 +17,12 @@ from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from engines import gpu, kernels, seeds
-from engines.base import Breath, FieldEngine, Look, ParamDecl
+from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
 
 MAX_RINGS = 3
 _DEFAULT_RINGS = ((0.0, 6.0, 0.12, 0.32), (8.0, 18.0, 0.08, 0.32), (12.0, 20.0, 0.06, 0.25))
-
-
-def _p(params: Mapping[str, Any], name: str, default: float) -> float:
-    return float(params.get(name, default))
 
 
 def _ring_decls() -> tuple[ParamDecl, ...]:
@@ -102,7 +98,6 @@ class Mnca(FieldEngine):
         self._mask = xp.empty((n, n), dtype=xp.bool_)
         self._mask2 = xp.empty((n, n), dtype=xp.bool_)
         self.fft = Spectral(self.backend, n)
-        self._kernels: Any = None
         self._last = xp.zeros((n, n), dtype=xp.float32)
 
     def load(self, host: Any) -> None:
@@ -126,12 +121,12 @@ class Mnca(FieldEngine):
         return seeds.noise_disc(rng, n, radius=spec.size or 0.25, density=spec.density)
 
     def structure_for(self, params: Mapping[str, Any]) -> Hashable:
-        count = int(round(_p(params, "mnca.rings", 2)))
+        count = int(round(param(params, "mnca.rings", 2)))
         count = min(MAX_RINGS, max(1, count))
         rings = []
         for i in range(1, count + 1):
-            inner = _p(params, f"mnca.ring{i}_inner", _DEFAULT_RINGS[i - 1][0])
-            outer = _p(params, f"mnca.ring{i}_outer", _DEFAULT_RINGS[i - 1][1])
+            inner = param(params, f"mnca.ring{i}_inner", _DEFAULT_RINGS[i - 1][0])
+            outer = param(params, f"mnca.ring{i}_outer", _DEFAULT_RINGS[i - 1][1])
             rings.append((round(inner, 2), round(max(outer, inner + 1.0), 2)))
         return tuple(rings)
 
@@ -141,18 +136,14 @@ class Mnca(FieldEngine):
         rings = [kernels.annulus(xp, n, inner, outer) for inner, outer in pairs]
         return self.fft.spectra(kernels.stack(xp, rings))
 
-    def install_structure(self, key: Hashable, built: Any) -> None:
-        self._kernels = built
-        self.structure_key = key
-
     def advance(self, params: Mapping[str, Any]) -> None:
         xp = self.xp
-        k = self._kernels.shape[0]
+        k = self.structure.shape[0]
         self._last[...] = self.a
-        avg = self.fft.convolve(self.fft.forward(self.a), self._kernels, self._avg[:k])
-        delta = _p(params, "mnca.delta", 0.04)
+        avg = self.fft.convolve(self.fft.forward(self.a), self.structure, self._avg[:k])
+        delta = param(params, "mnca.delta", 0.04)
         bounds = [
-            (_p(params, f"mnca.ring{i}_low", 0.1), _p(params, f"mnca.ring{i}_high", 0.3))
+            (param(params, f"mnca.ring{i}_low", 0.1), param(params, f"mnca.ring{i}_high", 0.3))
             for i in range(1, k + 1)
         ]
         if self.backend.is_gpu:
@@ -173,6 +164,6 @@ class Mnca(FieldEngine):
 
     def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
         """A patch of noise a few outer ring radii wide."""
-        outer = max(_p(params, f"mnca.ring{i}_outer", 10.0) for i in (1, 2))
+        outer = max(param(params, f"mnca.ring{i}_outer", 10.0) for i in (1, 2))
         size = max(8, int(4.0 * outer * kernels.scale(self.world))) | 1
         return seeds.noise_disc(rng, size, radius=0.3, density=0.5)

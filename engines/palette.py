@@ -54,13 +54,6 @@ def palette_rgb(palette: str, t: Any, hue: float = 0.0, xp: Any = numpy) -> Any:
     return xp.clip(rgb, 0.0, 1.0)
 
 
-def tint_wheel(h: float) -> tuple[float, float, float]:
-    """The prototype's "hue" knob as an RGB tint (each channel 0.5..1.5)."""
-    return tuple(  # type: ignore[return-value]
-        round(1 + 0.5 * float(numpy.cos(2 * numpy.pi * (h - k / 3))), 3) for k in range(3)
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class TableKey:
     palette: str
@@ -97,7 +90,6 @@ class Tables:
         self.v: Any = None
         self.uv: Any = None
         """U and V packed in one uint32 (U in the low 16 bits, V in the high 16)."""
-        self.builds = 0
 
     def get(self, key: TableKey) -> Tables:
         if key != self.key:
@@ -105,7 +97,6 @@ class Tables:
             self.rgb, self.y, self.u, self.v = (tables[k] for k in ("rgb", "y", "u", "v"))
             self.uv = tables["uv"]
             self.key = key
-            self.builds += 1
         return self
 
 

@@ -16,13 +16,9 @@ from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
 from engines import gpu, kernels, seeds
-from engines.base import Breath, FieldEngine, Look, ParamDecl
+from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
-
-
-def _p(params: Mapping[str, Any], name: str, default: float) -> float:
-    return float(params.get(name, default))
 
 
 class SmoothLife(FieldEngine):
@@ -85,7 +81,6 @@ class SmoothLife(FieldEngine):
         self._picture_field = xp.zeros((n, n), dtype=xp.float32)
         self.fft = Spectral(self.backend, n)
         self._blur = self.fft.gaussian(2.0 * kernels.scale(n))
-        self._kernels: Any = None
         self._spectrum: Any = None
 
     def initial(self, spec: SeedSpec, rng: Any) -> Any:
@@ -101,8 +96,8 @@ class SmoothLife(FieldEngine):
         self._spectrum = None
 
     def structure_for(self, params: Mapping[str, Any]) -> Hashable:
-        ri = _p(params, "smoothlife.ri", 8.0)
-        ra = max(_p(params, "smoothlife.ra", 24.0), ri + 3.0)
+        ri = param(params, "smoothlife.ri", 8.0)
+        ra = max(param(params, "smoothlife.ra", 24.0), ri + 3.0)
         return (round(ri, 2), round(ra, 2))
 
     def build_structure(self, key: Hashable) -> Any:
@@ -111,19 +106,15 @@ class SmoothLife(FieldEngine):
         stack = kernels.stack(xp, [kernels.disc(xp, n, ri), kernels.annulus(xp, n, ri, ra)])
         return self.fft.spectra(stack)
 
-    def install_structure(self, key: Hashable, built: Any) -> None:
-        self._kernels = built
-        self.structure_key = key
-
     def advance(self, params: Mapping[str, Any]) -> None:
         spectrum = self.fft.forward(self.a)
         self._spectrum = spectrum
-        mn = self.fft.convolve(spectrum, self._kernels, self._mn)
-        b1, b2 = _p(params, "smoothlife.b1", 0.278), _p(params, "smoothlife.b2", 0.365)
-        d1, d2 = _p(params, "smoothlife.d1", 0.267), _p(params, "smoothlife.d2", 0.445)
-        an = max(_p(params, "smoothlife.alpha_n", 0.028), 1e-4)
-        am = max(_p(params, "smoothlife.alpha_m", 0.147), 1e-4)
-        dt = _p(params, "smoothlife.dt", 0.12)
+        mn = self.fft.convolve(spectrum, self.structure, self._mn)
+        b1, b2 = param(params, "smoothlife.b1", 0.278), param(params, "smoothlife.b2", 0.365)
+        d1, d2 = param(params, "smoothlife.d1", 0.267), param(params, "smoothlife.d2", 0.445)
+        an = max(param(params, "smoothlife.alpha_n", 0.028), 1e-4)
+        am = max(param(params, "smoothlife.alpha_m", 0.147), 1e-4)
+        dt = param(params, "smoothlife.dt", 0.12)
         if self.backend.is_gpu:
             gpu.smoothlife_update(mn[0], mn[1], b1, b2, d1, d2, an, am, dt, self.a)
             return
@@ -183,6 +174,6 @@ class SmoothLife(FieldEngine):
 
     def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
         """A filled disc a little wider than the neighbourhood ring (smaller ones die)."""
-        ra = _p(params, "smoothlife.ra", 24.0) * kernels.scale(self.world)
+        ra = param(params, "smoothlife.ra", 24.0) * kernels.scale(self.world)
         size = max(8, int(3.0 * ra)) | 1
         return seeds.filled_disc(size, 0.42) * float(rng.uniform(0.8, 0.95))

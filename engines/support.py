@@ -33,7 +33,6 @@ from engines.xp import Backend
 STIR_EVERY = 1
 """Steps between two perturbations (containment, stir, noise); amplitudes scale with it."""
 POOL_MARGIN = 64
-NUCLEUS_STEPS = 40
 STILL = 0.003
 """A living cell that changed less than this in a step counts as still (gets a shake)."""
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perform.errors import ParamError, did_you_mean
+from perform.events import listen
 from perform.logs import throttled
 
 log = logging.getLogger(__name__)
@@ -69,14 +70,7 @@ class ActionRegistry:
 
     def bind(self, name: str, handler: ActionHandler) -> Callable[[], None]:
         self.spec(name)
-        self._handlers.setdefault(name, []).append(handler)
-
-        def unbind() -> None:
-            handlers = self._handlers.get(name, [])
-            if handler in handlers:
-                handlers.remove(handler)
-
-        return unbind
+        return listen(self._handlers.setdefault(name, []), handler)
 
     def bound(self, name: str) -> bool:
         return bool(self._handlers.get(name))

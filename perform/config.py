@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import pydantic
 from pydantic import Field
@@ -33,24 +33,27 @@ DEFAULT_OSC_PORT = 9010
 """Away from Resolume (7000), Scope (8000), MadMapper (8010/8011), TouchOSC (8000/9000)."""
 
 
+def _lora_scale(value: float) -> float:
+    from perform.registry import lora_range_error  # the one range (registry loads the engines)
+
+    if (why := lora_range_error(value)) is not None:
+        raise ValueError(why)
+    return value
+
+
+LoraScale = Annotated[float, pydantic.AfterValidator(_lora_scale)]
+"""A LoRA scale in the config or a show, checked against the one LoRA range."""
+
+
 class LoraConfig(Strict):
     file: str
     """A LoRA file on the Scope server: its name as Scope lists it (the file stem, e.g.
     ``arcane``) or its absolute server-side path."""
-    scale: float = 1.0
+    scale: LoraScale = 1.0
     """Scale at load (then ridden live with ``lora.<name>.scale`` under runtime_peft),
     within the one LoRA range (:data:`perform.registry.LORA_MIN` .. ``LORA_MAX``)."""
     merge_mode: Literal["runtime_peft", "permanent_merge"] | None = None
     """Overrides ``lora_merge_mode`` for this file."""
-
-    @pydantic.field_validator("scale")
-    @classmethod
-    def _scale(cls, value: float) -> float:
-        from perform.registry import lora_range_error
-
-        if (why := lora_range_error(value)) is not None:
-            raise ValueError(why)
-        return value
 
 
 class SinkConfig(Strict):

@@ -34,6 +34,7 @@ class Notice:
 
 
 T = TypeVar("T")
+L = TypeVar("L")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -52,14 +53,7 @@ class EventBus:
     errors: int = 0
 
     def subscribe(self, topic: Topic[T], callback: Callable[[T], None]) -> Callable[[], None]:
-        self._subscribers.setdefault(topic, []).append(callback)
-
-        def unsubscribe() -> None:
-            callbacks = self._subscribers.get(topic, [])
-            if callback in callbacks:
-                callbacks.remove(callback)
-
-        return unsubscribe
+        return listen(self._subscribers.setdefault(topic, []), callback)
 
     def publish(self, topic: Topic[T], payload: T) -> None:
         for callback in list(self._subscribers.get(topic, ())):
@@ -68,6 +62,21 @@ class EventBus:
             except Exception:
                 self.errors += 1
                 log.exception("subscriber of %s failed", topic.name)
+
+
+def listen(listeners: list[L], listener: L) -> Callable[[], None]:
+    """Add ``listener`` to ``listeners``; returns the function that takes it out again
+    (calling that twice is harmless). Every subscribe and bind in the app goes through it."""
+    listeners.append(listener)
+    return lambda: listeners.remove(listener) if listener in listeners else None
+
+
+def undo_all(undos: list[Callable[[], None]]) -> None:
+    """Call each unsubscribe (or unbind) a component collected and forget them all, so
+    that stopping twice does nothing the second time."""
+    for undo in undos:
+        undo()
+    undos.clear()
 
 
 # --- topics shared between parts of the app -------------------------------------------

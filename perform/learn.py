@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from perform.errors import MappingError, ParamError, did_you_mean
+from perform.events import listen
 from perform.fileio import atomic_write
 from perform.mapping import writer
 from perform.mapping.binding import Binding
@@ -87,8 +88,7 @@ class Learner:
 
     # --- the API ----------------------------------------------------------------------
     def subscribe(self, callback: Callable[[LearnStatus], None]) -> Callable[[], None]:
-        self._listeners.append(callback)
-        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+        return listen(self._listeners, callback)
 
     @property
     def armed(self) -> bool:

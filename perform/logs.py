@@ -49,7 +49,6 @@ def setup_logging(*, to_stderr: bool, verbose: bool = False) -> Path | None:
 class _Window:
     started: float
     suppressed: int = 0
-    seen: int = 0
 
 
 class Throttle:
@@ -89,11 +88,10 @@ class Throttle:
             first_ever = window is None
             if window is not None and now - window.started < self.interval:
                 window.suppressed += 1
-                window.seen += 1
                 return False
             suppressed = window.suppressed if window is not None else 0
             span = now - window.started if window is not None else 0.0
-            self._windows[key] = _Window(now, 0, 1 if window is None else window.seen + 1)
+            self._windows[key] = _Window(now)
         if suppressed:
             message = f"{message} (+{suppressed} more [{kind}] in the last {span:.1f} s)"
         logger.log(level, message, *args, exc_info=exc_info and first_ever)
@@ -104,8 +102,8 @@ class Throttle:
         now = self._clock()
         with self._lock:
             pending = [(k, w) for k, w in self._windows.items() if w.suppressed]
-            for key, window in pending:
-                self._windows[key] = _Window(now, 0, window.seen)
+            for key, _ in pending:
+                self._windows[key] = _Window(now)
         for (name, kind), window in pending:
             logging.getLogger(name).warning(
                 "%d more [%s] in the last %.1f s", window.suppressed, kind, now - window.started
@@ -116,13 +114,5 @@ THROTTLE = Throttle()
 """The one rate limiter every component's repeated errors go through."""
 
 
-def throttled(
-    logger: logging.Logger,
-    kind: str,
-    message: str,
-    *args: object,
-    level: int = logging.WARNING,
-    exc_info: bool = False,
-) -> bool:
-    """Log through :data:`THROTTLE` (one line per kind per second, with a count)."""
-    return THROTTLE.log(logger, kind, message, *args, level=level, exc_info=exc_info)
+throttled = THROTTLE.log
+"""Log through :data:`THROTTLE` (one line per kind per second, with a count)."""

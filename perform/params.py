@@ -39,6 +39,7 @@ from typing import Any, Literal
 from perform import curves
 from perform.actions import ActionRegistry
 from perform.errors import ParamError, did_you_mean
+from perform.events import listen
 from perform.logs import throttled
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,6 @@ class ParamSpec:
     unit: str = ""
     smoothing: float = 0.0
     """Slew time in seconds the engine host applies (0 = jump)."""
-    structural: bool = False
-    """Changing it rebuilds engine structures (between steps, never mid-frame)."""
     doc: str = ""
     choices: tuple[str, ...] = ()
     integer: bool = False
@@ -504,13 +503,7 @@ class ParamStore:
     # --- change notification ------------------------------------------------------------
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Receive coalesced change sets; returns a function that unsubscribes."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return listen(self._subscribers, callback)
 
     def flush(self) -> None:
         """Deliver pending changes now (the loop does this once per iteration)."""

@@ -49,16 +49,6 @@ def parse_prompt_set(text: str) -> list[PromptItem]:
     return items
 
 
-def format_prompt_set(items: list[PromptItem] | list[dict[str, object]]) -> str:
-    """The inverse of :func:`parse_prompt_set` (accepts Scope-style dicts too)."""
-    parts = []
-    for item in items:
-        if isinstance(item, dict):
-            item = PromptItem(str(item["text"]), float(item.get("weight", 1.0)))  # type: ignore[arg-type]
-        parts.append(item.text if item.weight == 1.0 else f"{item.text} :: {item.weight:g}")
-    return " | ".join(parts)
-
-
 def blend(a: str, b: str, mix: float) -> list[PromptItem]:
     """Crossfade set ``a`` (mix 0) into set ``b`` (mix 1); weights within a set are kept."""
     mix = min(1.0, max(0.0, mix))

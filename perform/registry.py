@@ -215,7 +215,6 @@ def engine_specs(decls: Iterable[Any]) -> list[ParamSpec]:
                 default=d.default,
                 unit=d.unit,
                 smoothing=float(d.slew),
-                structural=d.role == "structural",
                 doc=d.doc,
                 choices=tuple(d.choices),
                 integer=bool(getattr(d, "integer", False)),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from perform.events import undo_all
 from perform.params import SOURCES
 
 if TYPE_CHECKING:
@@ -44,9 +45,7 @@ class SafetyActions:
         ]  # freeze is a name for toggling engine.freeze, bound by the store itself
 
     async def stop(self) -> None:
-        for unbind in self._unbind:
-            unbind()
-        self._unbind.clear()
+        undo_all(self._unbind)
 
     def panic(self, arg: object, source: str) -> None:
         session = self.session

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import Field
 
+from perform.config import LoraScale
 from perform.curves import Curve
 from perform.errors import ParamError, SetlistError, did_you_mean
 from perform.params import ParamSpec
@@ -132,15 +133,8 @@ class Lora(Strict):
     """Short name used by scenes (``loras = { arcane = 0.6 }``); drives ``lora.<name>.scale``."""
     path: str
     """Absolute path on the Scope server (``GET /api/v1/loras`` lists them)."""
-    scale: float = 1.0
+    scale: LoraScale = 1.0
     merge_mode: Literal["runtime_peft", "permanent_merge"] | None = None
-
-    @pydantic.field_validator("scale")
-    @classmethod
-    def _scale(cls, value: float) -> float:
-        if (why := lora_range_error(value)) is not None:
-            raise ValueError(why)
-        return value
 
     @pydantic.field_validator("name")
     @classmethod

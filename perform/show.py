@@ -13,7 +13,15 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from perform.events import NOTICE, SCOPE_LOAD, SHOW_STATE, Notice, PipelineRequest, ShowState
+from perform.events import (
+    NOTICE,
+    SCOPE_LOAD,
+    SHOW_STATE,
+    Notice,
+    PipelineRequest,
+    ShowState,
+    undo_all,
+)
 from perform.sequencer import Sequencer
 from perform.setlist import Setlist
 from perform.tempo import TempoComponent
@@ -107,9 +115,7 @@ class SetlistRunner:
         self._tick()
 
     async def stop(self) -> None:
-        for unbind in self._unbind:
-            unbind()
-        self._unbind.clear()
+        undo_all(self._unbind)
         for handle in (self._handle, self._ticker):
             if handle is not None:
                 handle.cancel()

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from perform.clock import PPQN, MidiClockFollower, TapTempo, TempoClock
 from perform.config import TempoConfig
 from perform.errors import ConfigError
-from perform.events import MIDI_CLOCK, TEMPO_STATE, MidiClock
+from perform.events import MIDI_CLOCK, TEMPO_STATE, MidiClock, undo_all
 from perform.params import ChangeSet
 
 if TYPE_CHECKING:
@@ -85,9 +85,7 @@ class TempoComponent:
         self._schedule_beat()
 
     async def stop(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        undo_all(self._unsubscribe)
         if self._beat_handle is not None:
             self._beat_handle.cancel()
         if self._watchdog is not None:

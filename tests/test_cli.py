@@ -77,5 +77,5 @@ def test_the_first_status_line_says_the_organism_is_growing():
     from perform.headless import format_stats
     from perform.render.host import EngineStats
 
-    stats = EngineStats("numpy", "numpy", "", "medusa", 0.0, 30.0, 0.0, 0.0, 0, 0, None)
+    stats = EngineStats("numpy", "", "medusa", 0.0, 30.0, 0.0, 0.0, 0, 0, None)
     assert format_stats(stats) == "engine on numpy: growing the first organism (medusa)..."

@@ -28,7 +28,7 @@ def make_store(clock: FakeClock | None = None) -> ParamStore:
             ParamSpec("color.palette", "enum", default="a", choices=("a", "b", "c")),
             ParamSpec("engine.reseed", "trigger"),
             ParamSpec("prompt.a", "text", default=""),
-            ParamSpec("lenia.radius", min=5, max=40, default=13, integer=True, structural=True),
+            ParamSpec("lenia.radius", min=5, max=40, default=13, integer=True),
         ],
         clock=clock,
     )

@@ -97,8 +97,6 @@ class Liveness:
     frames: int = 0
     lit_min: float = 1.0
     lit_max: float = 0.0
-    mean_y_min: float = 255.0
-    mean_y_max: float = 0.0
     motion_median: float = 0.0
     longest_still_s: float = 0.0
     still_at_s: float = 0.0
@@ -155,7 +153,6 @@ class Meter:
             report.failures.append("no frames")
             return report
         report.lit_min, report.lit_max = min(self.lit), max(self.lit)
-        report.mean_y_min, report.mean_y_max = min(self.means), max(self.means)
         if self.motion:
             report.motion_median = float(numpy.median(self.motion))
             run = longest = end = 0

@@ -82,7 +82,6 @@ class Link:
     out_port: Any = None
     out_name: str | None = None
     state: str = "absent"
-    out_state: str = "absent"
     announced: bool = False
     sent: int = 0
     send_errors: int = 0
@@ -99,11 +98,9 @@ class MidiStats:
     malformed: int = 0
     errors: int = 0
     clock: int = 0
-    polls: int = 0
     reconnects: int = 0
     replugs: int = 0
     """Devices found replugged between two scans (same name, connection gone)."""
-    backend_errors: int = 0
 
 
 @dataclass
@@ -167,10 +164,6 @@ class MidiInput:
         """``callback(device_id)`` when a device's LED port (re)connects (full refresh)."""
         self._on_output.append(callback)
 
-    def rescan_soon(self) -> None:
-        if self._rescan is not None:
-            self._rescan.set()
-
     # --- polling ------------------------------------------------------------------------
     async def _poll_forever(self) -> None:
         assert self._rescan is not None
@@ -191,11 +184,9 @@ class MidiInput:
     async def scan(self) -> None:
         """List the ports once and open, close or reopen whatever changed."""
         assert self._loop is not None
-        self.stats.polls += 1
         try:
             inputs, outputs, linked = await self._loop.run_in_executor(None, self._list_ports)
         except Exception as exc:
-            self.stats.backend_errors += 1
             if self.backend_error is None:
                 self.backend_error = ports.backend_hint(self.backend_key, exc)
                 self.hub.notify(self.backend_error, title="MIDI unavailable", severity="warning")
@@ -310,7 +301,6 @@ class MidiInput:
         if link.out_port is not None and (port != link.out_name or stale):
             old, link.out_port = link.out_port, None
             await self._loop.run_in_executor(None, rtports.close, old)
-            link.out_state = "lost"
             self._device_state(link, "out", "lost", link.out_name)
         if port is None or link.out_port is not None:
             return
@@ -321,7 +311,7 @@ class MidiInput:
         except Exception as exc:
             log.warning("cannot open MIDI output %s: %s", port, exc)
             return
-        link.out_name, link.out_state = port, "connected"
+        link.out_name = port
         self._device_state(link, "out", "connected", port)
         device_id = link.device.id if link.device is not None else link.pattern
         for callback in list(self._on_output):

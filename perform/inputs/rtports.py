@@ -46,27 +46,23 @@ def open_input(key: str, port: str) -> Any:
     import rtmidi
 
     rt = rtmidi.MidiIn(api(key), name=CLIENT, queue_size_limit=QUEUE)
-    try:
-        names = rt.get_ports()
-        if port not in names:
-            raise OSError(f"MIDI input {port!r} is gone")
-        rt.ignore_types(sysex=False, timing=False, active_sense=True)
-        rt.open_port(names.index(port), name="in")
-    except BaseException:
-        close(rt)
-        raise
-    return rt
+    return _open(rt, port, "input", "in", lambda: rt.ignore_types(sysex=False, timing=False))
 
 
 def open_output(key: str, port: str) -> Any:
     import rtmidi
 
-    rt = rtmidi.MidiOut(api(key), name=CLIENT)
+    return _open(rtmidi.MidiOut(api(key), name=CLIENT), port, "output", "out", lambda: None)
+
+
+def _open(rt: Any, port: str, direction: str, name: str, setup: Callable[[], None]) -> Any:
+    """Open ``port`` on ``rt`` after ``setup``; closes ``rt`` again when either fails."""
     try:
         names = rt.get_ports()
         if port not in names:
-            raise OSError(f"MIDI output {port!r} is gone")
-        rt.open_port(names.index(port), name="out")
+            raise OSError(f"MIDI {direction} {port!r} is gone")
+        setup()
+        rt.open_port(names.index(port), name=name)
     except BaseException:
         close(rt)
         raise

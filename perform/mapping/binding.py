@@ -127,9 +127,7 @@ class Binding:
     def _absolute(
         self, x: float, x_prev: float | None, source: str, store: ParamStore, writes: Writes
     ) -> None:
-        for target in self.targets:
-            if target.action:
-                continue
+        for target in (t for t in self.targets if not t.action):
             shape = target.shape
             y = shape.forward(x)
             y_prev = shape.forward(x_prev) if x_prev is not None else None
@@ -149,9 +147,7 @@ class Binding:
             factor += self.acceleration * quick
         self.last_tick = event.at
         delta = ticks * self.sensitivity * factor / 127
-        for target in self.targets:
-            if target.action:
-                continue
+        for target in (t for t in self.targets if not t.action):
             shape = target.shape
             current = _current(store, writes, target.name)
             y_now = shape.position(current)

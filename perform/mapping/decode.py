@@ -104,22 +104,14 @@ class MidiDecoder:
 
     def _select(self, channel: int, number: int, value: int) -> None:
         state = self._nrpn.setdefault(channel, _Nrpn())
-        if number in (NRPN_MSB, NRPN_LSB):
-            if state.is_rpn:
-                state.select_msb = state.select_lsb = 0
-            state.is_rpn = False
-            if number == NRPN_MSB:
-                state.select_msb = value
-            else:
-                state.select_lsb = value
+        rpn = number in (RPN_MSB, RPN_LSB)
+        if rpn != state.is_rpn:  # switching between RPN and NRPN starts a fresh selection
+            state.select_msb = state.select_lsb = 0
+        state.is_rpn = rpn
+        if number in (NRPN_MSB, RPN_MSB):
+            state.select_msb = value
         else:
-            if not state.is_rpn:
-                state.select_msb = state.select_lsb = 0
-            state.is_rpn = True
-            if number == RPN_MSB:
-                state.select_msb = value
-            else:
-                state.select_lsb = value
+            state.select_lsb = value
         selected = (state.select_msb, state.select_lsb)
         if state.is_rpn and selected == (127, 127):
             state.selected = None  # the null RPN: data entry goes back to being plain CCs

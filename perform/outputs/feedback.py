@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from perform.events import CONTROL_MESSAGE, InputMessage
+from perform.events import CONTROL_MESSAGE, InputMessage, undo_all
 from perform.mapping.device import ControlDef, DeviceMapping
 from perform.mapping.mapper import Mapper
 
@@ -130,9 +130,7 @@ class LedFeedback:
         self.mark()
 
     async def stop(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        undo_all(self._unsubscribe)
         for handle in (self._handle, self._pump_handle):
             if handle is not None:
                 handle.cancel()

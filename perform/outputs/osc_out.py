@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from perform.config import OscConfig
-from perform.events import PROGRAM_STATE, SHOW_STATE, TEMPO_STATE, ShowState, TempoState
+from perform.events import PROGRAM_STATE, SHOW_STATE, TEMPO_STATE, ShowState, TempoState, undo_all
 from perform.inputs.oscspace import param_address
 from perform.params import ChangeSet, ParamStore
 from perform.program.state import ProgramState
@@ -142,9 +142,7 @@ class OscFeedback:
         self.resend_all()
 
     async def stop(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        undo_all(self._unsubscribe)
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None

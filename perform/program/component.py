@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from perform.events import PROGRAM_STATE
+from perform.events import PROGRAM_STATE, undo_all
 from perform.program.bus import ProgramBus
 from perform.program.record import RecordSink
 from perform.program.registry import build_sink
@@ -73,7 +73,7 @@ class ProgramComponent:
             sink = build_sink(kind, config.output)
             self.sinks.append(sink)
             if isinstance(sink, WindowSink):  # its keys' twins: the window.* actions
-                self._unbind.append(bind_window_actions(session.store.actions, sink))
+                self._unbind += bind_window_actions(session.store.actions, sink)
         if self.recorder is not None:
             self.sinks.append(self.recorder)
         for sink in self.sinks:
@@ -82,9 +82,7 @@ class ProgramComponent:
         self.bus.start()
 
     async def stop(self) -> None:
-        for unbind in self._unbind:
-            unbind()
-        self._unbind.clear()
+        undo_all(self._unbind)
         bus, self.bus = self.bus, None
         if bus is not None:
             await asyncio.get_running_loop().run_in_executor(None, bus.stop)

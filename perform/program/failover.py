@@ -49,8 +49,6 @@ class ScopeHealth:
     """Scope may be on air."""
     faults: int = 0
     """Faults declared so far (each stall, freeze or drop counts once)."""
-    fault_at: float | None = None
-    """When the current (or last) fault was declared."""
     last_new_at: float | None = None
     """When the last new Scope frame was seen."""
     last_change_at: float | None = None
@@ -95,7 +93,6 @@ class ScopeHealth:
         if fault is not None:
             if fault in FAULTS and self.health not in FAULTS:
                 self.faults += 1
-                self.fault_at = now
             self._set(now, fault)
             self._good_since = None
             self.fit = False

@@ -55,7 +55,6 @@ class EngineStats:
     """What the engine thread reports to the loop (about twice a second)."""
 
     backend: str
-    backend_reason: str
     engine: str
     preset: str
     steps_per_second: float
@@ -68,8 +67,6 @@ class EngineStats:
     last_error: str | None
     coverage: float = 0.0
     """Living fraction of the world at the last regulation."""
-    switching: str = ""
-    """The preset being grown or crossfaded to ("" when none)."""
     world: int = 0
     """Side of the world the organism runs at now (smaller than asked on a starved CPU)."""
 
@@ -232,10 +229,6 @@ class EngineHost:
     def total_steps(self) -> int:
         """Simulation steps run since start (read from any thread; informational)."""
         return self._steps
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     @property
     def organism(self) -> Organism | None:
@@ -520,7 +513,6 @@ class EngineHost:
         organism = self.organism
         return EngineStats(
             backend=self.backend.name,
-            backend_reason=self.backend.reason,
             engine=organism.name if organism else "",
             preset=str(params.get("engine.preset", "")),
             steps_per_second=sps,
@@ -531,7 +523,6 @@ class EngineHost:
             errors=self.errors,
             last_error=self.last_error,
             coverage=organism.vitals.coverage if organism else 0.0,
-            switching=self._grower.key[0] if self._grower.key else "",
             world=organism.world if organism else self.world_now,
         )
 

@@ -17,19 +17,8 @@ VIDEO_SUFFIXES = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".web
 
 def write_png(path: Path, rgb: numpy.ndarray) -> None:
     """One ``(H, W, 3)`` uint8 image as a PNG (PyAV's image2 muxer with the png encoder)."""
-    height, width = rgb.shape[:2]
-    try:
-        with av.open(str(path), "w", format="image2") as container:
-            stream = cast(VideoStream, container.add_stream("png"))
-            stream.width, stream.height = width, height
-            stream.pix_fmt = "rgb24"
-            frame = av.VideoFrame.from_ndarray(numpy.ascontiguousarray(rgb), format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
-    except OSError as exc:
-        raise PerformError(f"{path}: cannot write ({exc})") from None
+    frame = av.VideoFrame.from_ndarray(numpy.ascontiguousarray(rgb), format="rgb24")
+    _encode(path, "png", "rgb24", [frame], rgb.shape[1], rgb.shape[0], format="image2")
 
 
 def sheet(images: list[numpy.ndarray], gap: int = 2) -> numpy.ndarray:
@@ -47,15 +36,30 @@ def write_video(
     path: Path, planes: Iterable[numpy.ndarray], width: int, height: int, fps: float
 ) -> int:
     """Encode yuv420p planes (``(H*3/2, W)`` uint8) to a video file; returns the frame count."""
+    frames = (av.VideoFrame.from_ndarray(yuv, format="yuv420p") for yuv in planes)
     codec = VIDEO_SUFFIXES[path.suffix.lower()]
+    return _encode(path, codec, "yuv420p", frames, width, height, rate=round(fps))
+
+
+def _encode(
+    path: Path,
+    codec: str,
+    pix_fmt: str,
+    frames: Iterable[av.VideoFrame],
+    width: int,
+    height: int,
+    *,
+    format: str | None = None,
+    rate: int | None = None,
+) -> int:
+    """Encode ``frames`` into ``path`` (flushing the encoder); returns the frame count."""
     count = 0
     try:
-        with av.open(str(path), "w") as container:
-            stream = cast(VideoStream, container.add_stream(codec, rate=round(fps)))
+        with av.open(str(path), "w", format=format) as container:
+            stream = cast(VideoStream, container.add_stream(codec, rate=rate))
             stream.width, stream.height = width, height
-            stream.pix_fmt = "yuv420p"
-            for yuv in planes:
-                frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+            stream.pix_fmt = pix_fmt
+            for frame in frames:
                 for packet in stream.encode(frame):
                     container.mux(packet)
                 count += 1

@@ -133,7 +133,6 @@ class Planner:
         self.prompts_sent: list[dict[str, Any]] | None = None
         self.pending_since: float | None = None
         self.bad_prompt: str | None = None
-        self.sent_messages = 0
         self.landings: dict[Transition, tuple[float, int]] = {}
         """For the last few timed prompt changes: (when Scope's blend should end on our
         clock, its number of chunks). The headless runner prints it per scene."""
@@ -372,7 +371,6 @@ class Planner:
             self._beat_throttle.mark(now)
             self._beat_dirty = False
         self.pending_since = now if self.has_pending() else None
-        self.sent_messages += len(messages)
         return messages
 
     def _landed(self, timing: Transition, at: float, steps: int) -> None:

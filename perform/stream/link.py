@@ -30,11 +30,11 @@ from perform.events import (
     PipelineRequest,
     ScopeStatus,
     TempoState,
+    undo_all,
 )
 from perform.params import ChangeSet
 from perform.registry import register_lora
 from perform.stream import loading
-from perform.stream.actions import bind_actions
 from perform.stream.assets import AssetUploader
 from perform.stream.channel import Planner, Settings
 from perform.stream.ice import check_host_addresses, select_ice_servers
@@ -143,7 +143,9 @@ class ScopeLink:
             store.subscribe(self._on_changes),
             session.events.subscribe(SCOPE_LOAD, self._on_load),
             session.events.subscribe(TEMPO_STATE, self._on_tempo),
-            *bind_actions(self, store),
+            # scope.pause and scope.mode only write parameters: the store binds them.
+            store.actions.bind("scope.cut", self._cut),
+            store.actions.bind("scope.reconnect", self._reconnect),
         ]
         self.receiver.hold(store.get("scope.paused") == "on")
         loop = asyncio.get_running_loop()
@@ -154,9 +156,7 @@ class ScopeLink:
         ]
 
     async def stop(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        undo_all(self._unsubscribe)
         for task in (*self._tasks, *self._uploads):
             task.cancel()
         await asyncio.gather(*self._tasks, *self._uploads, return_exceptions=True)
@@ -547,6 +547,16 @@ class ScopeLink:
         """End the current stream on purpose and start a new one now."""
         self._restart_reason = reason
         self._wake.set()
+
+    def _cut(self, arg: Any, source: str) -> None:
+        """Action ``scope.cut``: Scope resets its cache (a fresh picture)."""
+        if self.planner is not None and self.pump is not None:
+            self.planner.cut(time.monotonic())
+            self.pump.wake()
+
+    def _reconnect(self, arg: Any, source: str) -> None:
+        """Action ``scope.reconnect``."""
+        self.restart("reconnect requested")
 
     # --- status ---------------------------------------------------------------------------
     def link_up(self) -> bool:

@@ -69,7 +69,6 @@ class OutputReceiver:
         self.input_width = input_width
         self.clock = clock
         self.frames = 0
-        self.last_at: float | None = None
         self.meter = RateMeter()
         self.latencies_ms: deque[float] = deque(maxlen=120)
         self.sinks: list[Callable[[av.VideoFrame], None]] = []
@@ -90,12 +89,6 @@ class OutputReceiver:
             return None
         return float(numpy.median(self.latencies_ms))
 
-    def silence(self, now: float | None = None) -> float:
-        """Seconds since the last output frame (inf before the first)."""
-        if self.last_at is None:
-            return float("inf")
-        return (self.clock() if now is None else now) - self.last_at
-
     async def consume(
         self, track: MediaStreamTrack, on_frame: Callable[[], None] | None = None
     ) -> None:
@@ -108,7 +101,6 @@ class OutputReceiver:
                 return
             now = self.clock()
             self.frames += 1
-            self.last_at = now
             self.meter.add(now)
             try:
                 await loop.run_in_executor(self._executor, self._take, video, now)

@@ -290,17 +290,7 @@ class ScopeAPI:
     async def loras(self) -> list[LoraFile]:
         data = await self._call("GET", "/api/v1/loras", what="the LoRA list")
         files = data.get("lora_files") if isinstance(data, dict) else None
-        return [
-            LoraFile(
-                str(f.get("name")),
-                str(f.get("path")),
-                f.get("folder"),
-                _number(f.get("size_mb")),
-                f.get("sha256") or None,
-            )
-            for f in files or []
-            if isinstance(f, dict) and f.get("path")
-        ]
+        return [_lora_file(f) for f in files or [] if isinstance(f, dict) and f.get("path")]
 
     async def assets(self, kind: str | None = None) -> list[AssetFile]:
         query = f"?type={kind}" if kind else ""
@@ -335,13 +325,7 @@ class ScopeAPI:
         f = answer.get("file") if isinstance(answer, dict) else None
         if not isinstance(f, dict):
             raise StreamError(f"Scope's answer to the LoRA install has no file: {answer}")
-        return LoraFile(
-            str(f.get("name")),
-            str(f.get("path")),
-            f.get("folder"),
-            _number(f.get("size_mb")),
-            f.get("sha256") or None,
-        )
+        return _lora_file(f)
 
     async def download_lora(self, body: dict[str, Any], *, timeout: float) -> dict[str, Any]:
         """``POST /api/v1/lora/download`` (checks ``expected_sha256`` server-side)."""
@@ -452,19 +436,6 @@ class ScopeAPI:
             str(data["sdp"]), str(data.get("type", "answer")), str(data.get("sessionId", ""))
         )
 
-    async def add_candidates(self, session_id: str, candidates: list[dict[str, Any]]) -> None:
-        """Trickle ICE; never sends the empty end-of-candidates string (Scope 404s on it)."""
-        usable = [c for c in candidates if len(str(c.get("candidate", "")).split()) >= 8]
-        if not usable:
-            return
-        await self._call(
-            "PATCH",
-            f"/api/v1/webrtc/offer/{session_id}",
-            {"candidates": usable},
-            what="the ICE candidates",
-            ok=(200, 204),
-        )
-
     async def close_session(self, session_id: str) -> None:
         await self._call(
             "DELETE", f"/api/v1/webrtc/offer/{session_id}", what="closing the stream", ok=(200, 204)
@@ -482,6 +453,16 @@ def _asset(a: dict[str, Any]) -> AssetFile:
         str(a.get("type") or ""),
         a.get("folder"),
         _number(a.get("size_mb")),
+    )
+
+
+def _lora_file(f: dict[str, Any]) -> LoraFile:
+    return LoraFile(
+        str(f.get("name")),
+        str(f.get("path")),
+        f.get("folder"),
+        _number(f.get("size_mb")),
+        f.get("sha256") or None,
     )
 
 

@@ -43,7 +43,6 @@ class TrackStats:
     """Ticks where the engine had no new frame (the last one was sent again)."""
     reanchors: int = 0
     """Times the caller was so late the schedule restarted from now."""
-    convert_ms: float = 0.0
 
 
 class FrameConverter:
@@ -217,7 +216,6 @@ class OrganismTrack(MediaStreamTrack):
     def _convert_and_encode(
         self, frame: Frame | None, fresh: bool, pts: int, count: int
     ) -> av.Packet | av.VideoFrame:
-        t0 = time.perf_counter()
         if fresh or self._last_video is None or self.converter.stamp_frames:
             video = self.converter.convert(frame, count & 0xFFFF)
             self._last_video = video
@@ -225,7 +223,6 @@ class OrganismTrack(MediaStreamTrack):
             video = av.VideoFrame.from_ndarray(self._last_video.to_ndarray(), format="yuv420p")
         else:
             video = self._last_video
-        self.stats.convert_ms = (time.perf_counter() - t0) * 1e3
         video.pts = pts
         video.time_base = TIME_BASE
         if self.encoder is None:

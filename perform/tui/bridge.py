@@ -29,6 +29,7 @@ from perform.events import (
     ScopeStatus,
     ShowState,
     TempoState,
+    undo_all,
 )
 from perform.params import ChangeSet
 from perform.program.state import ProgramState
@@ -129,6 +130,4 @@ class Bridge:
         return dirty
 
     def close(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe.clear()
+        undo_all(self._unsubscribe)

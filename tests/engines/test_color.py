@@ -17,7 +17,6 @@ from engines.palette import (
     TableKey,
     build_tables,
     palette_rgb,
-    tint_wheel,
 )
 
 N = 64
@@ -63,10 +62,6 @@ def test_tint_and_brightness_are_applied():
     assert no_red[:, 0].max() == 0 and plain[:, 0].max() > 200
     dim = build_tables(key(gain=0.5))["rgb"].astype(int)
     assert np.abs(dim - plain // 2).max() <= 1
-
-
-def test_tint_wheel_matches_the_prototype_hue_knob():
-    assert tint_wheel(0.25) == pytest.approx((1.0, 1.433, 0.567), abs=2e-3)
 
 
 def test_y_table_is_bt601_of_the_rgb_table():

@@ -21,7 +21,7 @@ def test_latest_wins_and_nothing_new_reads_none() -> None:
             ring.write(_yuv(32, 16, i), index=i, pts=float(i), source="scope")
         got = ring.read_latest()
         assert got is not None
-        assert (got.seq, got.index, got.width, got.height, got.source) == (5, 5, 32, 16, "scope")
+        assert (got.seq, got.index, got.source) == (5, 5, "scope")
         assert int(got.yuv.max()) == 5 and got.yuv.shape == (24, 32)
         assert ring.read_latest(after=got.seq) is None
     finally:

@@ -119,6 +119,7 @@ async def test_actions_toggle_full_screen_and_cycle_displays(window: WindowSink)
 
 async def test_app_actions_drive_the_window(window: WindowSink) -> None:
     from perform.actions import CORE_ACTIONS, ActionRegistry
+    from perform.events import undo_all
     from perform.program.window.actions import bind_window_actions
 
     actions = ActionRegistry()
@@ -137,7 +138,7 @@ async def test_app_actions_drive_the_window(window: WindowSink) -> None:
     assert not actions.invoke("window.fullscreen", "maybe")  # refused, counted, not raised
     assert not actions.invoke("window.display", "0")
     assert actions.failures == 2
-    unbind()
+    undo_all(unbind)
     assert not actions.bound("window.fullscreen") and not actions.bound("window.display")
     await eventually(lambda: window.display == 1 and window.window_state["display"] == 0, START_S)
 

@@ -158,19 +158,3 @@ async def test_wait_loaded_sees_a_failure_someone_else_observed():
             assert double.loader.errors_reported == 1
     finally:
         await double.stop()
-
-
-async def test_candidates_without_enough_tokens_are_not_sent(scope_double):
-    async with ScopeAPI(scope_double.url) as api:
-        await api.add_candidates("nope", [{"candidate": "", "sdpMid": "0"}])  # nothing sent
-        assert not any(r.startswith("PATCH") for r in scope_double.requests)
-        with pytest.raises(StreamError, match="Session nope not found"):
-            await api.add_candidates(
-                "nope",
-                [
-                    {
-                        "candidate": "candidate:1 1 udp 2130706431 192.0.2.2 4000 typ host",
-                        "sdpMid": "0",
-                    }
-                ],
-            )

@@ -14,8 +14,8 @@ _ON = {"on", "1", "true", "yes"}
 _OFF = {"off", "0", "false", "no"}
 
 
-def bind_window_actions(actions: ActionRegistry, window: WindowSink) -> Callable[[], None]:
-    """Bind both actions to ``window``; returns a function that unbinds them."""
+def bind_window_actions(actions: ActionRegistry, window: WindowSink) -> list[Callable[[], None]]:
+    """Bind both actions to ``window``; returns their unbinders."""
 
     def fullscreen(arg: Any, source: str) -> None:
         if arg is None or str(arg).strip() == "":
@@ -40,13 +40,4 @@ def bind_window_actions(actions: ActionRegistry, window: WindowSink) -> Callable
             raise ParamError(f"window.display takes a display number from 1, not {number}")
         window.set_display(number)
 
-    unbinders = [
-        actions.bind("window.fullscreen", fullscreen),
-        actions.bind("window.display", display),
-    ]
-
-    def unbind() -> None:
-        for undo in unbinders:
-            undo()
-
-    return unbind
+    return [actions.bind("window.fullscreen", fullscreen), actions.bind("window.display", display)]

@@ -51,14 +51,6 @@ class RingFrame:
     pts: float
     source: str
 
-    @property
-    def width(self) -> int:
-        return int(self.yuv.shape[1])
-
-    @property
-    def height(self) -> int:
-        return int(self.yuv.shape[0]) * 2 // 3
-
 
 class FrameRing:
     """The shared block: create it in the writer, :meth:`attach` to it in the reader."""

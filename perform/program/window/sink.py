@@ -98,7 +98,6 @@ class WindowSink:
         self._lock = threading.Lock()
         self.window_state: dict[str, Any] = {}
         """The child's last report: fullscreen, display, displays, framebuffer, renderer."""
-        self.restarts = 0
 
     # -- ProgramSink ---------------------------------------------------------------------
 
@@ -294,7 +293,6 @@ class WindowSink:
             self._reap(graceful=self._stop.is_set())
             if self._stop.is_set() or outcome is None:
                 return
-            self.restarts += 1
             self._fail(f"{outcome}; restarting")
             if self._stop.wait(self.retry_s):
                 return

@@ -11,7 +11,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from engines import PresetError, get_preset
 from perform.faults import fault_counts
 from perform.inputs.hub import ControlHub
 from perform.inputs.osc import OscServer
@@ -276,10 +275,3 @@ class LiveScreen(Screen):
     def focused_param(self) -> str | None:
         focused = self.focused
         return focused.focused_name if isinstance(focused, ParamTable) else None
-
-
-def preset_engine(key: str) -> str | None:
-    try:
-        return get_preset(key).engine
-    except PresetError:
-        return None

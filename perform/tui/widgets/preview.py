@@ -42,7 +42,6 @@ class Preview(Widget):
         self._draw_times: list[float] = []
         self.frames_drawn = 0
         """Frames drawn since mount (the bench reads it)."""
-        self.render_ms = 0.0
         self._converting = False
 
     def on_mount(self) -> None:
@@ -86,11 +85,10 @@ class Preview(Widget):
         )
 
     def _convert(self, frame: Frame, size: tuple[int, int]) -> tuple[Any, ...]:
-        t0 = time.perf_counter()
         cols, rows = fit_cells(frame.width, frame.height, *size)
         strips = [Strip(line, cols) for line in to_segment_lines(frame.rgb, cols, rows)]
         pad = max(0, (size[0] - cols) // 2)
-        return frame.seq, size, strips, pad, 1e3 * (time.perf_counter() - t0)
+        return frame.seq, size, strips, pad
 
     def _convert_in_thread(self, frame: Frame, size: tuple[int, int]) -> None:
         try:
@@ -103,13 +101,10 @@ class Preview(Widget):
     def _done(self) -> None:
         self._converting = False
 
-    def _show(
-        self, seq: int, size: tuple[int, int], strips: list[Strip], pad: int, ms: float
-    ) -> None:
+    def _show(self, seq: int, size: tuple[int, int], strips: list[Strip], pad: int) -> None:
         self._converting = False
         self._strips, self._pad_cols = strips, pad
         self._frame_seq, self._frame_size = seq, size
-        self.render_ms = ms
         self._draw_times.append(time.monotonic())
         self.frames_drawn += 1
         self.refresh()
