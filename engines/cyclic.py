@@ -53,7 +53,7 @@ class Cyclic(DiscreteEngine):
             doc="Number of states in the cycle.",
         ),
     )
-    look = Look(weights=(1.6, 0.05, 0.10), bloom=0.10, hue_drift=1 / 10, zones=0.2)
+    look = Look(weights=(1.6, 0.05, 0.10), bloom=0.10, hue_drift=1 / 10, zones=0.2, steady=True)
     default_seed = SeedSpec("random", 1.0)
     live_value = 1.0
     smooth = True

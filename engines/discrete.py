@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, ClassVar
 
+import numpy
+
 from engines import seeds
 from engines.base import Engine, for_wrapped
 from engines.frame import Upsample
@@ -235,13 +237,20 @@ class DiscreteEngine(Engine):
         for_wrapped(self.state, hole, y0, x0, clear)
 
     def nucleate(self, blob: Any, y0: int, x0: int, amount: float) -> None:
-        """Plant live (or excited) cells where the patch has them, on the engine's grid."""
+        """Plant cells where the patch has them, on the engine's grid, in the states
+        :meth:`planted` gives them."""
         cells = blob[:: self.k, :: self.k] > 0.5
+        values = self.xp.asarray(self.planted(tuple(cells.shape))) * cells
 
         def plant(window: Any, part: Any) -> None:
-            window[part] = self.live_value
+            mask = part > 0
+            window[mask] = part[mask]
 
-        for_wrapped(self.state, cells, y0 // self.k, x0 // self.k, plant)
+        for_wrapped(self.state, values, y0 // self.k, x0 // self.k, plant)
+
+    def planted(self, shape: tuple[int, int]) -> Any:
+        """The states (all above rest) of a nucleus's cells: alive, excited."""
+        return numpy.full(shape, self.live_value, dtype=numpy.float32)
 
     live_value = 1.0
     """The state a nucleated cell gets (alive, excited)."""
