@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy
-
 from engines import seeds
 from engines.base import Look, ParamDecl
 from engines.discrete import DiscreteEngine, round_radius
@@ -92,7 +90,6 @@ class Excitable(DiscreteEngine):
         self._fire = xp.empty((g, g), dtype=xp.bool_)
         self._centre = xp.asarray(seeds.filled_disc(g, max(2.5 / g, 0.012)) > 0.5)
         self._states = int(round(float(self.start_params["excitable.states"])))
-        self._phases = seeds.numpy_rng(self.seed + 7919)
 
     def advance(self, params: Mapping[str, Any]) -> None:
         xp = self.xp
@@ -116,32 +113,9 @@ class Excitable(DiscreteEngine):
         s[...] = nxt
         self.after_step(params)
 
-    def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
-        """A filled disc (the pinwheel :meth:`planted` winds), or the burst of a preset
-        that starts from one (target's rings)."""
-        if self.seed_spec.kind == "center":
-            return super().nucleus(rng, params)
-        size = max(8, int(0.12 * self.world)) | 1
-        return seeds.filled_disc(size, 0.5)
-
-    def planted(self, shape: tuple[int, int]) -> Any:
-        """A pinwheel: the phases wound once around the nucleus's centre (a random turn and
-        sense), the seed of one spiral that keeps turning.
-
-        An all-excited nucleus sent one intact ring that swept the world and died with
-        nothing left to curl into spirals, and the next nucleus did the same: turbulent's
-        lit fraction went 30 % -> 1 % -> 30 % every 1.5 s, a pulse read as flicker
-        (issue 15). A soup of random phases fizzled (too few excited cells together to
-        reach the threshold)."""
-        if self.seed_spec.kind == "center":
-            return super().planted(shape)
-        h, w = shape
-        y, x = numpy.mgrid[0:h, 0:w].astype("float64")
-        turn = numpy.arctan2(y - (h - 1) / 2, x - (w - 1) / 2) / (2 * numpy.pi)
-        sense = 1.0 if self._phases.random() < 0.5 else -1.0
-        turn = (sense * turn + self._phases.random()) % 1.0
-        states = max(self._states, 2)
-        return (1 + numpy.floor(turn * (states - 1))).astype("float32")
+    def cycle(self) -> tuple[int, int]:
+        """A pinwheel winds through the excited and refractory states."""
+        return 1, max(self._states, 2)
 
     def paint(self, params: Mapping[str, Any]) -> None:
         """Excited 1.0, then fading through the refractory states; rest is black."""

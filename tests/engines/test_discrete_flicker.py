@@ -104,6 +104,24 @@ def test_a_nucleus_in_an_empty_excitable_world_grows_a_lasting_spiral(key):
     assert min(living[90:]) > 0.3, min(living[90:])
 
 
+def test_a_cyclic_world_settled_into_one_state_is_wound_up_again():
+    """A cyclic world all in one state can never advance (no neighbour holds the next
+    state): whirlpool froze for 9 s at 256^2 (and 3 s at cyclic.threshold 20, 128^2). Its
+    coverage is 1.0, which its band's top (1.0) let no nucleus into, and a patch of state
+    1 could not have moved it; a pinwheel of the whole cycle turns into a spiral."""
+    organism = organism_for("whirlpool", world=128)
+    values = params("whirlpool", **{"engine.preset": "whirlpool"})
+    organism.engine.state[...] = 5.0
+    moving = []
+    for _ in range(30 * 6):
+        before = organism.engine.state.copy()
+        organism.step(values, 1 / 60)
+        organism.regulate(values)
+        moving.append(float((organism.engine.state != before).mean()))
+    assert organism.vitals.nuclei >= 1
+    assert min(moving[-60:]) > 0.05, moving[-60:]
+
+
 def test_target_still_plants_a_burst_not_a_pinwheel():
     """Target's rings come from a burst at its pacemaker: its nuclei stay all excited."""
     organism = organism_for("target", world=128)
