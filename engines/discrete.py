@@ -28,8 +28,6 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, ClassVar
 
-import numpy
-
 from engines import seeds
 from engines.base import Engine, for_wrapped
 from engines.frame import Upsample
@@ -264,14 +262,9 @@ class DiscreteEngine(Engine):
         into one state, a patch that nothing around it could follow (whirlpool froze).
         A soup of random phases fizzled: too few excited cells together to fire."""
         if not self.smooth or self.seed_spec.kind == "center":
-            return numpy.full(shape, self.live_value, dtype=numpy.float32)
-        h, w = shape
-        y, x = numpy.mgrid[0:h, 0:w].astype("float64")
-        turn = numpy.arctan2(y - (h - 1) / 2, x - (w - 1) / 2) / (2 * numpy.pi)
-        sense = 1.0 if self._winder.random() < 0.5 else -1.0
-        turn = (sense * turn + self._winder.random()) % 1.0
+            return float(self.live_value)
         low, high = self.cycle()
-        return (low + numpy.floor(turn * (high - low))).astype("float32")
+        return seeds.pinwheel(self._winder, shape, low, high)
 
     def cycle(self) -> tuple[int, int]:
         """The states ``low..high-1`` a pinwheel winds through (round engines)."""
