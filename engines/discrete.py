@@ -17,6 +17,11 @@ VP8 and a diffusion model. So they use
 * a smooth picture: the state's phase, followed over a few frames (fronts glide instead
   of jumping cells at each step), blurred over a cell and upscaled bilinearly.
 
+Their pictures are *steady* (:attr:`engines.base.Look.steady`, issue 15's flicker):
+already on a fixed 0..1 scale, never divided by a running maximum, and the frame's luma
+held to its running mean over a second. A nucleus the organism plants in them is a
+*pinwheel* (:meth:`DiscreteEngine.planted`), the seed of a spiral.
+
 Flows, containment and noise do not apply to them (they would smear integer states);
 the organism only regulates their coverage.
 """
