@@ -91,6 +91,12 @@ class Look:
     zones: float = 1.0
     """Weight of the spatial colour zones at ``color.zones`` 1 (discrete engines colour by
     state, so zones would drown their structure)."""
+    steady: bool = False
+    """A steady picture (the round discrete engines): the density is already on a fixed
+    0..1 scale, so it is not divided by its running maximum (a brighter crest dimmed the
+    whole frame at once, then let it creep back: storm's flash of 13.5 and a sawtooth read
+    as flicker, issue 15), and the frame's luma is held to its running mean over about a
+    second (:meth:`engines.color.Colourist._hold`)."""
 
 
 class Engine(ABC):

@@ -28,7 +28,17 @@ from engines.base import Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.frame import Fit, Upsample
 from engines.kernels import scale
-from engines.palette import A_LEVELS, PALETTES, T_LEVELS, T_MAX, T_MIN, TableKey, Tables, zone_field
+from engines.palette import (
+    A_LEVELS,
+    OPACITY_GAMMA,
+    PALETTES,
+    T_LEVELS,
+    T_MAX,
+    T_MIN,
+    TableKey,
+    Tables,
+    zone_field,
+)
 from engines.xp import Backend
 
 COLOR_PARAMS = (
@@ -50,6 +60,18 @@ COLOR_PARAMS = (
 
 RELEASE = 0.995
 """Running maxima decay by 0.5% per frame (fast attack, slow release)."""
+HOLD_FRAMES = 30.0
+"""Frames over which a steady look's held luma follows its picture's (about a second)."""
+HOLD_RANGE = 1.25
+"""The most the hold lifts a frame's opacity (or lowers it, by the inverse)."""
+HOLD_BOUNDS = (1.0 / HOLD_RANGE, HOLD_RANGE)
+HOLD_SAMPLES = 256
+"""The hold predicts a frame's luma from about this many pixels squared: every 2nd pixel
+of every 2nd row up to a 512 world (every 4th of every 4th aliased with a sharp wave
+train at 128: a 12-step cycle still showed 1.3, not 0.5), sparser above. It costs about
+4 ms a frame at 512 on the CPU (a colour frame: 20 ms)."""
+REC709 = (0.2126, 0.7152, 0.0722)
+"""Luma weights of R, G and B (what the eye and the liveness check weigh)."""
 GLOW_LEVELS = 5
 
 
@@ -63,6 +85,20 @@ class Picture:
     """``(height * 3 // 2, width)`` uint8: Y, then U, then V (yuv420p as PyAV lays it out)."""
     packed: Any = None
     """On CuPy, both in one buffer so the host copy is a single transfer."""
+
+
+def lut_index(xp: Any, t: Any, a: Any) -> Any:
+    """The palette tables' index of every pixel: ``t``'s level times ``A_LEVELS`` plus
+    the rounded opacity level (what the GPU kernels' ``lut_index`` computes)."""
+    index = t - T_MIN
+    index *= (T_LEVELS - 1) / (T_MAX - T_MIN)
+    xp.clip(index, 0, T_LEVELS - 1, out=index)
+    xp.floor(index, out=index)
+    index *= A_LEVELS
+    opacity = a * (A_LEVELS - 1)
+    opacity += 0.5
+    index += opacity  # integer part: t level * A_LEVELS + rounded opacity level
+    return index.astype(xp.intp)
 
 
 def down2(xp: Any, x: Any) -> Any:
@@ -101,6 +137,8 @@ class Colourist:
         self._tmp = xp.empty((n, n), dtype=f32)
         self._thick = xp.empty((n, n), dtype=f32)
         self.maxima: Any = None
+        self._level: Any = None
+        self._luma_table: tuple[Any, Any] | None = None
         self.tables = Tables(xp)
         self._fits: dict[tuple[int, int], Fit] = {}
         self._up4: Upsample | None = None
@@ -134,11 +172,11 @@ class Colourist:
         wd, wv, we = self.look.weights
         if self.prev is None:
             self.prev = d.copy()
-            self.maxima = xp.zeros(3, dtype=xp.float32) if self.backend.is_gpu else [0.0] * 3
+            self.maxima = xp.zeros(3, dtype=xp.float32)
         if self.backend.is_gpu:
             gpu.colour_signals(d, self.prev, self._e, self._v)
             peaks = xp.stack([d.max(), self._v.max(), self._e.max()])
-            self.maxima = xp.maximum(peaks, self.maxima * RELEASE)
+            self.maxima = self._follow(peaks, self.maxima)
             gpu.colour_coordinates(
                 d,
                 self._v,
@@ -165,9 +203,9 @@ class Colourist:
         xp.subtract(d, self.prev, out=v)
         xp.abs(v, out=v)
         self.prev[...] = d
-        peaks = (float(d.max()), float(v.max()), float(e.max()))
-        self.maxima = [max(p, RELEASE * m) for p, m in zip(peaks, self.maxima, strict=True)]
-        dmax, vmax, emax = (max(m, 0.05) for m in self.maxima)
+        peaks = xp.array([d.max(), v.max(), e.max()], dtype=xp.float32)
+        self.maxima = self._follow(peaks, self.maxima)
+        dmax, vmax, emax = (max(float(m), 0.05) for m in self.maxima)
         xp.multiply(d, wd / dmax, out=t)
         v *= wv / vmax
         t += v
@@ -179,6 +217,15 @@ class Colourist:
         xp.multiply(d, 1.0 / dmax, out=a)
         xp.minimum(a, 1.0, out=a)
         return t, a
+
+    def _follow(self, peaks: Any, maxima: Any) -> Any:
+        """The running maxima after a frame whose signals peaked at ``peaks`` (both arrays of
+        three, on the device for CuPy): up to a new peak at once, down by ``RELEASE``; a
+        steady look's density scale stays at 1."""
+        out = self.xp.maximum(peaks, maxima * RELEASE)
+        if self.look.steady:
+            out[0] = 1.0
+        return out
 
     def _glow(self, a: Any) -> Any:
         """A wide, soft glow of ``a``: the mean of pyramid levels 2..5, upsampled.
@@ -244,23 +291,55 @@ class Colourist:
         fit = self._fits.get((width, height))
         if fit is None:
             fit = self._fits[(width, height)] = Fit(xp, self.n, width, height)
-        t, a = fit(t), fit(a)
         tables = self.tables.get(self.table_key(params, hue_phase))
+        if self.look.steady:
+            self._hold(t, a, tables)
+        t, a = fit(t), fit(a)
         if self.backend.is_gpu:
             return gpu.compose(t, a, tables, width, height)
         return self._compose_cpu(t, a, tables, width, height)
 
+    def _hold(self, t: Any, a: Any, tables: Tables) -> None:
+        """A steady look's luma hold: ``a`` scaled in place so the frame's mean luma stays
+        at its running mean over ``HOLD_FRAMES`` (within ``HOLD_RANGE``).
+
+        A discrete world packed with waves cycles every cell through the same states in
+        step, so whatever share of the world each phase (and so each colour) happens to
+        cover comes back every cycle: spiral's mean luminance pulsed by +-5 at its
+        12-step period (2.5 Hz at speed 0.5), read as flicker (issue 15). The luma is
+        predicted from a sample of the frame through the same tables, divided by their
+        gain (so a fade or a blackout passes as asked); slower changes pass too. On CuPy
+        every figure stays on the device (nothing waits for it)."""
+        xp = self.xp
+        gain = tables.key.gain if tables.key is not None else 0.0
+        if gain <= 1e-3:
+            return
+        k = max(2, self.n // HOLD_SAMPLES)
+        ts, sample = t[::k, ::k], a[::k, ::k]
+        luma = self._luma(ts, sample, tables) / gain
+        level = luma if self._level is None else self._level + (luma - self._level) / HOLD_FRAMES
+        self._level = level
+        first = xp.clip((level / xp.maximum(luma, 0.5)) ** (1.0 / OPACITY_GAMMA), *HOLD_BOUNDS)
+        # Crests at the opacity's ceiling cannot be lifted: measure what that first lift
+        # gives and take the secant through it and the frame as it is.
+        got = self._luma(ts, xp.minimum(sample * first, 1.0), tables) / gain
+        slope = got - luma
+        steep = xp.abs(slope) > 1e-3
+        lift = 1.0 + (first - 1.0) * (level - luma) / xp.where(steep, slope, 1.0)
+        a *= xp.clip(xp.where(steep, lift, first), *HOLD_BOUNDS)
+        xp.minimum(a, 1.0, out=a)
+
+    def _luma(self, t: Any, a: Any, tables: Tables) -> Any:
+        """The mean Rec.709 luma (0-255) of the pixels coloured from ``t`` and ``a``."""
+        xp = self.xp
+        if self._luma_table is None or self._luma_table[0] != tables.key:
+            weights = xp.asarray(REC709, dtype=xp.float32)
+            self._luma_table = (tables.key, tables.rgb.astype(xp.float32) @ weights)
+        return xp.take(self._luma_table[1], lut_index(xp, t, a)).mean(dtype=xp.float32)
+
     def _compose_cpu(self, t: Any, a: Any, tables: Tables, width: int, height: int) -> Picture:
         xp = self.xp
-        index = t - T_MIN
-        index *= (T_LEVELS - 1) / (T_MAX - T_MIN)
-        xp.clip(index, 0, T_LEVELS - 1, out=index)
-        xp.floor(index, out=index)
-        index *= A_LEVELS
-        opacity = a * (A_LEVELS - 1)
-        opacity += 0.5
-        index += opacity  # integer part: t level * A_LEVELS + rounded opacity level
-        ti = index.astype(xp.intp)
+        ti = lut_index(xp, t, a)
         rgb = xp.take(tables.rgb, ti, axis=0)
         yuv = xp.empty((height * 3 // 2, width), dtype=xp.uint8)
         xp.take(tables.y, ti, out=yuv[:height])

@@ -53,7 +53,7 @@ class Cyclic(DiscreteEngine):
             doc="Number of states in the cycle.",
         ),
     )
-    look = Look(weights=(1.6, 0.05, 0.10), bloom=0.10, hue_drift=1 / 10, zones=0.2)
+    look = Look(weights=(1.6, 0.05, 0.10), bloom=0.10, hue_drift=1 / 10, zones=0.2, steady=True)
     default_seed = SeedSpec("random", 1.0)
     live_value = 1.0
     smooth = True
@@ -64,6 +64,7 @@ class Cyclic(DiscreteEngine):
         super().allocate()
         self._hits = self.xp.empty((self.grid, self.grid), dtype=self.xp.float32)
         self._advance = self.xp.empty((self.grid, self.grid), dtype=self.xp.bool_)
+        self._states = int(round(float(self.start_params["cyclic.states"])))
 
     def initial(self, spec: SeedSpec, rng: Any) -> Any:
         # Uniform noise over the cycle (a biased start collapses into one travelling wave).
@@ -74,7 +75,7 @@ class Cyclic(DiscreteEngine):
         xp, g = self.xp, self.grid
         radius = round_radius(params.get("cyclic.range", 3.0))
         threshold = float(params.get("cyclic.threshold", 1)) - 1e-3
-        states = int(round(float(params.get("cyclic.states", 14))))
+        states = self._states = int(round(float(params.get("cyclic.states", 14))))
         s = self.state
         xp.remainder(s, states, out=s)  # a smaller state count folds the cycle
         nxt = self._tmp
@@ -91,6 +92,10 @@ class Cyclic(DiscreteEngine):
         xp.greater_equal(count, threshold, out=self._advance)
         xp.copyto(s, nxt, where=self._advance)  # no mask read-back: stays on the device
         self.after_step(params)
+
+    def cycle(self) -> tuple[int, int]:
+        """A pinwheel winds through the whole cycle."""
+        return 0, self._states
 
     def paint(self, params: Mapping[str, Any]) -> None:
         states = int(round(float(params.get("cyclic.states", 14))))

@@ -17,6 +17,11 @@ VP8 and a diffusion model. So they use
 * a smooth picture: the state's phase, followed over a few frames (fronts glide instead
   of jumping cells at each step), blurred over a cell and upscaled bilinearly.
 
+Their pictures are *steady* (:attr:`engines.base.Look.steady`, issue 15's flicker):
+already on a fixed 0..1 scale, never divided by a running maximum, and the frame's luma
+held to its running mean over a second. A nucleus the organism plants in them is a
+*pinwheel* (:meth:`DiscreteEngine.planted`), the seed of a spiral.
+
 Flows, containment and noise do not apply to them (they would smear integer states);
 the organism only regulates their coverage.
 """
@@ -115,6 +120,7 @@ class DiscreteEngine(Engine):
         self._pads: dict[int, tuple[Any, Any]] = {}
         self._round_pads: dict[int, Any] = {}
         self._up = Upsample(xp, g, self.world) if self.smooth and self.k > 1 else None
+        self._winder = seeds.numpy_rng(self.seed + 7919)
 
     def _neighbours(self, a: Any, reach: int = 1) -> Any:
         xp, g = self.xp, self.grid
@@ -209,13 +215,16 @@ class DiscreteEngine(Engine):
 
     def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
         """A small soup of live cells (on the world's scale; the grid takes every k-th),
-        or a small burst for presets that start from one."""
+        a small burst for presets that start from one, or (round engines) a filled disc
+        at least 24 cells across, which :meth:`planted` winds into a pinwheel."""
         size = max(8, int(0.12 * self.world)) | 1
         if self.seed_spec.kind == "center":
             radius = max(self.seed_spec.size, 1.5 * self.k / size)
             if self.smooth:
                 return (seeds.filled_disc(size, radius) > 0.5).astype("float32")
             return seeds.center(size, radius=radius)
+        if self.smooth:
+            return seeds.filled_disc(max(size, 24 * self.k | 1), 0.5)
         return seeds.soup(rng, size, density=self.seed_spec.density or 0.3, radius=0.45)
 
     def erode(self, amount: float, rng: Any) -> None:
@@ -235,13 +244,36 @@ class DiscreteEngine(Engine):
         for_wrapped(self.state, hole, y0, x0, clear)
 
     def nucleate(self, blob: Any, y0: int, x0: int, amount: float) -> None:
-        """Plant live (or excited) cells where the patch has them, on the engine's grid."""
+        """Plant cells where the patch has them, on the engine's grid, in the states
+        :meth:`planted` gives them."""
         cells = blob[:: self.k, :: self.k] > 0.5
+        values = (self.xp.asarray(self.planted(tuple(cells.shape))) + 1.0) * cells
 
         def plant(window: Any, part: Any) -> None:
-            window[part] = self.live_value
+            mask = part > 0  # a planted cell holds its state + 1
+            window[mask] = part[mask] - 1.0
 
-        for_wrapped(self.state, cells, y0 // self.k, x0 // self.k, plant)
+        for_wrapped(self.state, values, y0 // self.k, x0 // self.k, plant)
+
+    def planted(self, shape: tuple[int, int]) -> Any:
+        """The states of a nucleus's cells: alive (excited), or on the round engines a
+        pinwheel: the states of :meth:`cycle` wound once around the nucleus's centre (a
+        random turn and sense), the seed of one spiral that keeps turning.
+
+        What they planted before was all alive (excited, or state 1): on an excitable
+        world one intact ring that swept it and died with nothing left to curl into
+        spirals, and the next nucleus did the same (turbulent's lit fraction went
+        30 % -> 1 % -> 30 % every 1.5 s, issue 15); on a cyclic world that had settled
+        into one state, a patch that nothing around it could follow (whirlpool froze).
+        A soup of random phases fizzled: too few excited cells together to fire."""
+        if not self.smooth or self.seed_spec.kind == "center":
+            return float(self.live_value)
+        low, high = self.cycle()
+        return seeds.pinwheel(self._winder, shape, low, high)
+
+    def cycle(self) -> tuple[int, int]:
+        """The states ``low..high-1`` a pinwheel winds through (round engines)."""
+        return int(self.live_value), int(self.live_value) + 1
 
     live_value = 1.0
     """The state a nucleated cell gets (alive, excited)."""

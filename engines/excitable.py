@@ -69,7 +69,7 @@ class Excitable(DiscreteEngine):
             doc="A centre that fires every N steps (target rings; 0 = none).",
         ),
     )
-    look = Look(weights=(0.70, 0.10, 0.20), bloom=0.15, hue_drift=1 / 10, zones=0.3)
+    look = Look(weights=(0.70, 0.10, 0.20), bloom=0.15, hue_drift=1 / 10, zones=0.3, steady=True)
     default_seed = SeedSpec("soup", 0.15)
     smooth = True
     cell = 2
@@ -89,10 +89,11 @@ class Excitable(DiscreteEngine):
         self._excited = xp.empty((g, g), dtype=xp.float32)
         self._fire = xp.empty((g, g), dtype=xp.bool_)
         self._centre = xp.asarray(seeds.filled_disc(g, max(2.5 / g, 0.012)) > 0.5)
+        self._states = int(round(float(self.start_params["excitable.states"])))
 
     def advance(self, params: Mapping[str, Any]) -> None:
         xp = self.xp
-        states = int(round(float(params.get("excitable.states", 8))))
+        states = self._states = int(round(float(params.get("excitable.states", 8))))
         threshold = float(params.get("excitable.threshold", 2)) - 1e-3
         radius = round_radius(params.get("excitable.range", 3.0))
         s = self.state
@@ -111,6 +112,10 @@ class Excitable(DiscreteEngine):
         xp.copyto(nxt, 1.0, where=fire)
         s[...] = nxt
         self.after_step(params)
+
+    def cycle(self) -> tuple[int, int]:
+        """A pinwheel winds through the excited and refractory states."""
+        return 1, max(self._states, 2)
 
     def paint(self, params: Mapping[str, Any]) -> None:
         """Excited 1.0, then fading through the refractory states; rest is black."""

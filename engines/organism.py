@@ -313,7 +313,8 @@ class Organism:
         self._veils = [v for v in self._veils if self.sim_time - v.born < VEIL_SECONDS]
         if (alive < low or rescue) and len(self._veils) < (3 if alive < low / 4 else 1):
             self._plant(params)
-        elif self._still_frames > patience and not self._veils and alive < high:
+        elif self._still_frames > patience and not self._veils and alive <= high:
+            # (<=: a cyclic world at coverage_max 1.0 settled into one state is full too)
             self._plant(params)
             self._still_frames = 0
         elif alive > high:

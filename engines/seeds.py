@@ -177,3 +177,16 @@ def center(n: int, *, radius: float = 0.02) -> numpy.ndarray:
     half = max(1, int(radius * n))
     world[n // 2 - half : n // 2 + half, n // 2 - half : n // 2 + half] = 1.0
     return world
+
+
+def pinwheel(
+    rng: numpy.random.Generator, shape: tuple[int, int], low: int, high: int
+) -> numpy.ndarray:
+    """States ``low..high-1`` wound once around the patch's centre (a random turn and
+    sense): the phase singularity a discrete wave medium turns into a spiral."""
+    h, w = shape
+    y, x = numpy.mgrid[0:h, 0:w].astype(numpy.float64)
+    turn = numpy.arctan2(y - (h - 1) / 2, x - (w - 1) / 2) / (2 * numpy.pi)
+    sense = 1.0 if rng.random() < 0.5 else -1.0
+    turn = (sense * turn + rng.random()) % 1.0
+    return (low + numpy.floor(turn * (high - low))).astype(numpy.float32)

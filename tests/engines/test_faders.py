@@ -45,14 +45,7 @@ FROM_THE_START = [
     ("medusa", "gray_scott.kill", 0.07),
     ("mnca_soliton", "mnca.ring2_low", 1.0),
     ("classic_life", "life.rule", "B368/S245"),
-    pytest.param(
-        "whirlpool", "cyclic.threshold", 20,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="open (issue 15): with the round neighbourhood a cyclic threshold of 5 or "
-            "more freezes whirlpool for 3 s before homeostasis frees it",
-        ),
-    ),
+    ("whirlpool", "cyclic.threshold", 20),
 ]  # fmt: skip
 MID_SHOW = [
     ("classic_life", "life.rule", "B35678/S5678"),
