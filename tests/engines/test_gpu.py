@@ -112,3 +112,28 @@ def test_one_host_copy_per_frame_into_independent_arrays():
     again, _ = backend.to_host_many(picture.packed, parts)
     assert isinstance(rgb, np.ndarray) and rgb.shape == (128, 128, 3)
     assert not np.shares_memory(rgb, again)
+
+
+def test_the_steady_look_holds_the_same_luma_on_the_device():
+    """The round discrete presets' luma hold (``Colourist._hold``) keeps every figure on
+    the device: fed the same wave train stepping one state a frame, CuPy and NumPy hold
+    the frame's mean luma to the same running level, and neither pulses with the cycle."""
+    from engines.cyclic import Cyclic
+    from perform.bench.alive import MAX_FLICKER, flicker, luminance
+
+    n = 128
+    yy, xx = np.mgrid[0:n, 0:n]
+    rings = np.floor(np.hypot(yy - n / 2, xx - n / 2) / 6).astype(int)
+    series = []
+    for backend in (numpy_backend(), select_backend("cupy")):
+        colourist = Colourist(backend, n, 1, Cyclic.look)
+        means = []
+        for phase in range(90):
+            state = (rings + phase) % 12
+            density = backend.xp.asarray((0.25 + 0.75 * state / 11).astype(np.float32))
+            rgb = host(colourist.render(density, {}, n, n).rgb)
+            means.append(float(luminance(rgb).mean()))
+        series.append(np.array(means))
+    cpu, gpu = series
+    assert flicker(list(gpu[30:])) < MAX_FLICKER
+    assert np.abs(gpu - cpu).max() < 1.5, np.abs(gpu - cpu).max()
