@@ -198,8 +198,9 @@ def watch(
     """Run ``preset`` as in a show for ``growth + seconds`` of show time and judge the last
     ``seconds`` of it (frames at 30 fps, world ``world``, frames ``size`` (default the
     world's)), with ``overrides`` from the start and ``changes`` (``(second, values)``,
-    counted from the end of the warm-up) made mid-show. ``progress(done_s, total_s)`` is
-    called about every 10 simulated seconds.
+    counted from the end of the warm-up) made mid-show. ``progress(done_s, total_s, lit)`` is
+    called about every 10 simulated seconds, ``lit`` the least lit share of the judged frames
+    in those seconds (None during growth), so a failure's lead-up shows in the log.
     ``backend`` is ``numpy`` (the default: what tests and CI run), ``cupy`` or ``auto``
     (what a show picks); a CuPy frame is judged on the device (five numbers a frame reach
     the host)."""
@@ -220,7 +221,8 @@ def watch(
         if i >= skip:
             meter.add(picture.rgb)
         if progress is not None and i % int(10 * FPS) == 0 and i:
-            progress(i / FPS, total)
+            recent = meter.lit[-int(10 * FPS) :] if i > skip else None
+            progress(i / FPS, total, min(recent) if recent else None)
     return meter.judge(preset, get_preset(preset).engine)
 
 
@@ -237,9 +239,10 @@ def _watch_job(
 ) -> Liveness:
     started = time.perf_counter()
 
-    def progress(done: float, total: float) -> None:
+    def progress(done: float, total: float, lit: float | None) -> None:
+        least = "" if lit is None else f", lit >= {100 * lit:.1f} %"
         print(
-            f"  alive: {preset} {done:.0f}/{total:.0f} s of show time "
+            f"  alive: {preset} {done:.0f}/{total:.0f} s of show time{least} "
             f"({time.perf_counter() - started:.0f} s)",
             file=sys.stderr,
             flush=True,
