@@ -25,11 +25,13 @@ blur is known per cell, so it is subtracted again (``- f(1-f)/2`` times the seco
 difference along each axis): the scheme becomes second order (Lax-Wendroff-like),
 nearly free of numerical diffusion, and stable because ``0 <= f < 1``.
 
-On the CPU the gather indices, bilinear weights and correction coefficients are
-precomputed with the field, so a step costs four gathers and a few multiply-adds; on
-the GPU two kernels do it (gather, then correction). An engine may keep part of the
-blur on purpose (MNCA keeps half: its soft "wash" regions are part of its look; the
-half that is undone is what drew the cross).
+Two kernels do it, on the GPU (CuPy) and on the CPU (Numba, ``engines/cpu.py``): the
+gather, then the correction. Until those are loaded (or without Numba) the CPU builds
+the gather indices, bilinear weights and correction coefficients once per field, so a
+step costs four ``np.take`` gathers and a dozen multiply-adds (about twice the fused
+kernels at 1024).
+An engine may keep part of the blur on purpose (MNCA keeps half: its soft "wash"
+regions are part of its look; the half that is undone is what drew the cross).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engines import gpu
+from engines import cpu, gpu
 from engines.base import ParamDecl
 from engines.kernels import scale
 from engines.xp import Backend
@@ -140,11 +142,14 @@ class Flow:
         if not self.active:
             return
         xp, n = self.xp, self.n
-        vy, vx = velocity(xp, n, key)
-        if self.backend.is_gpu:
-            self._vy, self._vx = vy, vx
-            self._out = xp.empty((n, n), dtype=xp.float32)
-            return
+        self._vy, self._vx = velocity(xp, n, key)
+        self._out = xp.empty((n, n), dtype=xp.float32)
+        self._index = []  # the NumPy tables of this field: built on their first use
+
+    def _tables(self) -> None:
+        """The NumPy path's gather indices, bilinear weights and correction coefficients
+        for the current field (the GPU and the fused CPU kernels need only ``vy, vx``)."""
+        xp, n, vy, vx = self.xp, self.n, self._vy, self._vx
         # Back-traced source position, split into a wrapped cell index and a fraction.
         rows = xp.arange(n, dtype=xp.float32)[:, None] - vy
         cols = xp.arange(n, dtype=xp.float32)[None, :] - vx
@@ -165,7 +170,6 @@ class Flow:
         self._cx = (0.5 * self.sharpness * fx * gx).astype(xp.float32)
         self._centre = (1.0 + 2.0 * (self._cx + self._cy)).astype(xp.float32)
         self._gather = xp.empty((n, n), dtype=xp.float32)
-        self._out = xp.empty((n, n), dtype=xp.float32)
         self._second = xp.empty((n, n), dtype=xp.float32)
 
     def advect(self, fields: list[Any]) -> None:
@@ -177,6 +181,11 @@ class Flow:
             if self.backend.is_gpu:
                 gpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
                 continue
+            if cpu.ready():  # the same two kernels, compiled for the CPU
+                cpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
+                continue
+            if not self._index:
+                self._tables()
             flat = field.ravel()
             out, gather = self._out, self._gather
             xp.take(flat, self._index[0], out=out.ravel())
