@@ -14,7 +14,10 @@ Per frame (ca-prototype.md section 4, with its bugs fixed):
 
 Palette, hue, tint, brightness and the master fade live in the tables (rebuilt when one
 of them changes), so they cost nothing per pixel. On CuPy steps 2, 3 and 5 are fused
-kernels (``engines/gpu.py``), the running maxima stay on the device (no sync).
+kernels (``engines/gpu.py``), the running maxima stay on the device (no sync); on the
+CPU the same steps (and the glow's full-size passes) are compiled loops
+(``engines/cpu.py``), with this module's NumPy code running until they are loaded (and
+for good without them).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engines import gpu
+from engines import cpu, gpu
 from engines.base import Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.frame import Fit, Upsample
@@ -190,6 +193,13 @@ class Colourist:
             )
             return self._t, self._a
         e, v, tmp, t, a = self._e, self._v, self._tmp, self._t, self._a
+        if cpu.ready():  # the same two passes as on the GPU, compiled (engines/cpu.py)
+            peaks = xp.array(cpu.colour_signals(d, self.prev, e, v), dtype=xp.float32)
+            self.maxima = self._follow(peaks, self.maxima)
+            dmax, vmax, emax = (max(float(m), 0.05) for m in self.maxima)
+            weights = (wd / dmax, wv / vmax, we / emax)
+            cpu.colour_coordinates(d, v, e, self.zones, weights, zones, 1.0 / dmax, t, a)
+            return t, a
         xp.subtract(d[:, 2:], d[:, :-2], out=tmp[:, 1:-1])
         xp.subtract(d[:, 1], d[:, -1], out=tmp[:, 0])
         xp.subtract(d[:, 0], d[:, -2], out=tmp[:, -1])
@@ -234,14 +244,28 @@ class Colourist:
         steps at low resolution, and only the last x4 upsampling touches full-size
         arrays (a separable bilinear resize with precomputed taps).
         """
+        acc = self._glow_quarter(a)
+        if acc is None:
+            return None
+        if self._up4 is None:
+            self._up4 = Upsample(self.xp, self.n // 4, self.n)
+        return self._up4(acc)
+
+    def _glow_quarter(self, a: Any) -> Any:
+        """The glow at a quarter of the world's size (``None`` when the world is too small
+        or not a multiple of 32)."""
         xp, n = self.xp, self.n
         if n % 32 or n < 64:
             return None
-        quarter = a[0::2] + a[1::2]
-        quarter = quarter[:, 0::2] + quarter[:, 1::2]  # 4 x the mean at n/2
-        quarter = quarter[0::2] + quarter[1::2]
-        quarter = quarter[:, 0::2] + quarter[:, 1::2]
-        quarter *= 1.0 / 16.0  # level 2: the mean over 4x4 blocks
+        if cpu.ready():
+            quarter = xp.empty((n // 4, n // 4), dtype=xp.float32)
+            cpu.pool4(a, quarter)
+        else:
+            quarter = a[0::2] + a[1::2]
+            quarter = quarter[:, 0::2] + quarter[:, 1::2]  # 4 x the mean at n/2
+            quarter = quarter[0::2] + quarter[1::2]
+            quarter = quarter[:, 0::2] + quarter[:, 1::2]
+            quarter *= 1.0 / 16.0  # level 2: the mean over 4x4 blocks
         levels = [quarter]
         for _ in range(GLOW_LEVELS - 2):
             levels.append(down2(xp, levels[-1]))
@@ -249,9 +273,7 @@ class Colourist:
         for level in reversed(levels[:-1]):
             acc = up2(xp, acc) + level
         acc *= 1.0 / len(levels)
-        if self._up4 is None:
-            self._up4 = Upsample(xp, n // 4, n)
-        return self._up4(acc)
+        return acc
 
     # --- the frame ------------------------------------------------------------------------
     def table_key(self, params: Mapping[str, Any], hue_phase: float) -> TableKey:
@@ -282,6 +304,10 @@ class Colourist:
             if self._up4 is None:
                 self._up4 = Upsample(xp, self.n // 4, self.n)
             gpu.glow(a, GLOW_LEVELS, bloom, self._up4.taps)
+        elif bloom > 0.01 and cpu.ready() and self.n % 32 == 0 and self.n >= 64:
+            if self._up4 is None:
+                self._up4 = Upsample(xp, self.n // 4, self.n)
+            cpu.glow_apply(self._glow_quarter(a), self._up4.taps, bloom, a)
         elif bloom > 0.01:
             glow = self._glow(a)
             if glow is not None:
@@ -339,6 +365,11 @@ class Colourist:
 
     def _compose_cpu(self, t: Any, a: Any, tables: Tables, width: int, height: int) -> Picture:
         xp = self.xp
+        if cpu.ready() and width % 2 == 0 and height % 2 == 0:
+            rgb = xp.empty((height, width, 3), dtype=xp.uint8)
+            yuv = xp.empty((height * 3 // 2, width), dtype=xp.uint8)
+            cpu.compose(t, a, tables, (T_MIN, T_MAX), (T_LEVELS, A_LEVELS), rgb, yuv)
+            return Picture(rgb, yuv)
         ti = lut_index(xp, t, a)
         rgb = xp.take(tables.rgb, ti, axis=0)
         yuv = xp.empty((height * 3 // 2, width), dtype=xp.uint8)

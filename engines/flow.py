@@ -14,7 +14,8 @@ vertical  uniform downward drift
 ========  =====================================================================
 
 The combined velocity is rebuilt only when strengths change (the prototype re-summed all
-seven every sub-step). Speeds are relative to the frame: strength 1 moves 0.8 cells per
+seven every sub-step), as a weighted sum of each flow's field at strength 1 (kept per
+world, built on first use). Speeds are relative to the frame: strength 1 moves 0.8 cells per
 step in a 512 world and 1.6 in a 1024 one. The back-traced position is wrapped modulo the
 world (the prototype used SciPy's legacy ``mode='wrap'``, whose period is N-1).
 
@@ -25,11 +26,13 @@ blur is known per cell, so it is subtracted again (``- f(1-f)/2`` times the seco
 difference along each axis): the scheme becomes second order (Lax-Wendroff-like),
 nearly free of numerical diffusion, and stable because ``0 <= f < 1``.
 
-On the CPU the gather indices, bilinear weights and correction coefficients are
-precomputed with the field, so a step costs four gathers and a few multiply-adds; on
-the GPU two kernels do it (gather, then correction). An engine may keep part of the
-blur on purpose (MNCA keeps half: its soft "wash" regions are part of its look; the
-half that is undone is what drew the cross).
+Two kernels do it, on the GPU (CuPy) and on the CPU (Numba, ``engines/cpu.py``): the
+gather, then the correction. Until those are loaded (or without Numba) the CPU builds
+the gather indices, bilinear weights and correction coefficients once per field, so a
+step costs four ``np.take`` gathers and a dozen multiply-adds (about twice the fused
+kernels at 1024).
+An engine may keep part of the blur on purpose (MNCA keeps half: its soft "wash"
+regions are part of its look; the half that is undone is what drew the cross).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engines import gpu
+from engines import cpu, gpu
 from engines.base import ParamDecl
 from engines.kernels import scale
 from engines.xp import Backend
@@ -66,8 +69,31 @@ def strengths(params: Mapping[str, Any]) -> tuple[float, ...]:
     return tuple(round(float(params.get(f"flow.{k}", 0.0)), 3) for k in FLOWS)
 
 
-def velocity(xp: Any, n: int, s: tuple[float, ...]) -> tuple[Any, Any]:
-    """Combined velocity ``(vy, vx)`` in cells per step for strengths ``s``."""
+def velocity(
+    xp: Any, n: int, s: tuple[float, ...], terms: dict[str, tuple[Any, Any]] | None = None
+) -> tuple[Any, Any]:
+    """Combined velocity ``(vy, vx)`` in cells per step for strengths ``s``: the sum of
+    each flow's field at strength 1 times its strength. ``terms`` keeps those fields per
+    flow: the organism's regulation and breathing move the strengths a little every step,
+    and building the geometry again each time was a quarter of coral's frame at 1024."""
+    terms = {} if terms is None else terms
+    f32 = xp.float32
+    vy = xp.zeros((n, n), dtype=f32)
+    vx = xp.zeros((n, n), dtype=f32)
+    tmp = xp.empty((n, n), dtype=f32)
+    for name, strength in zip(FLOWS, s, strict=True):
+        if not strength:
+            continue
+        if name not in terms:
+            terms[name] = unit_velocity(xp, n, name)
+        for v, unit in zip((vy, vx), terms[name], strict=True):
+            xp.multiply(unit, strength, out=tmp)
+            v += tmp
+    return vy, vx
+
+
+def unit_velocity(xp: Any, n: int, name: str) -> tuple[Any, Any]:
+    """The velocity ``(vy, vx)`` of flow ``name`` at strength 1, in cells per step."""
     f32 = xp.float32
     c = (xp.arange(n, dtype=f32) + 0.5) / n * 2.0 - 1.0
     y, x = c[:, None], c[None, :]
@@ -78,36 +104,33 @@ def velocity(xp: Any, n: int, s: tuple[float, ...]) -> tuple[Any, Any]:
     # screen for a positive strength. As (row, col) components it is (r_x, -r_y).
     ty, tx = rx, -ry
     rc = xp.clip(r, 0.0, 1.0)
-    vy = xp.zeros((n, n), dtype=f32)
-    vx = xp.zeros((n, n), dtype=f32)
-    radial, rotate, swirl, bubble, ring, vortex, vertical = s
-    if radial:
-        vy += radial * ry
-        vx += radial * rx
-    if rotate:
-        vy += rotate * ty * rc
-        vx += rotate * tx * rc
-    if swirl:
+    if name == "radial":
+        vy, vx = ry, rx
+    elif name == "rotate":
+        vy, vx = ty * rc, tx * rc
+    elif name == "swirl":
         dy = ty * (1 - rc / 2) + ry * rc / 2
         dx = tx * (1 - rc / 2) + rx * rc / 2
         norm = xp.maximum(xp.sqrt(dy * dy + dx * dx), 1e-6)
-        vy += swirl * dy / norm * r
-        vx += swirl * dx / norm * r
-    if bubble:
+        vy, vx = dy / norm * r, dx / norm * r
+    elif name == "bubble":
         g = xp.exp(-(r * r) / (2 * 0.3**2))
-        vy += bubble * ry * g
-        vx += bubble * rx * g
-    if ring:
+        vy, vx = ry * g, rx * g
+    elif name == "ring":
         band = xp.sin(6 * xp.pi * r)
-        vy += ring * ry * band
-        vx += ring * rx * band
-    if vortex:
-        vy += vortex * ty * rc * rc
-        vx += vortex * tx * rc * rc
-    if vertical:
-        vy += vertical
+        vy, vx = ry * band, rx * band
+    elif name == "vortex":
+        vy, vx = ty * rc * rc, tx * rc * rc
+    elif name == "vertical":
+        vy, vx = xp.ones((n, n), dtype=f32), xp.zeros((n, n), dtype=f32)
+    else:
+        raise ValueError(f"no flow named {name!r}; flows: {', '.join(FLOWS)}")
     k = CELLS_PER_STEP * scale(n)
-    return (vy * k).astype(f32), (vx * k).astype(f32)
+    shape = (n, n)
+    return (
+        xp.broadcast_to(vy * k, shape).astype(f32),
+        xp.broadcast_to(vx * k, shape).astype(f32),
+    )
 
 
 class Flow:
@@ -128,6 +151,7 @@ class Flow:
         self._weight: list[Any] = []
         self._gather: Any = None
         self._out: Any = None
+        self._terms: dict[str, tuple[Any, Any]] = {}
 
     def set(self, params: Mapping[str, Any]) -> None:
         """Adopt the strengths in ``params`` (rebuilds the field only when they changed)."""
@@ -140,11 +164,14 @@ class Flow:
         if not self.active:
             return
         xp, n = self.xp, self.n
-        vy, vx = velocity(xp, n, key)
-        if self.backend.is_gpu:
-            self._vy, self._vx = vy, vx
-            self._out = xp.empty((n, n), dtype=xp.float32)
-            return
+        self._vy, self._vx = velocity(xp, n, key, self._terms)
+        self._out = xp.empty((n, n), dtype=xp.float32)
+        self._index = []  # the NumPy tables of this field: built on their first use
+
+    def _tables(self) -> None:
+        """The NumPy path's gather indices, bilinear weights and correction coefficients
+        for the current field (the GPU and the fused CPU kernels need only ``vy, vx``)."""
+        xp, n, vy, vx = self.xp, self.n, self._vy, self._vx
         # Back-traced source position, split into a wrapped cell index and a fraction.
         rows = xp.arange(n, dtype=xp.float32)[:, None] - vy
         cols = xp.arange(n, dtype=xp.float32)[None, :] - vx
@@ -165,7 +192,6 @@ class Flow:
         self._cx = (0.5 * self.sharpness * fx * gx).astype(xp.float32)
         self._centre = (1.0 + 2.0 * (self._cx + self._cy)).astype(xp.float32)
         self._gather = xp.empty((n, n), dtype=xp.float32)
-        self._out = xp.empty((n, n), dtype=xp.float32)
         self._second = xp.empty((n, n), dtype=xp.float32)
 
     def advect(self, fields: list[Any]) -> None:
@@ -177,6 +203,11 @@ class Flow:
             if self.backend.is_gpu:
                 gpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
                 continue
+            if cpu.ready():  # the same two kernels, compiled for the CPU
+                cpu.advect(field, self._vy, self._vx, self._out, self.sharpness)
+                continue
+            if not self._index:
+                self._tables()
             flat = field.ravel()
             out, gather = self._out, self._gather
             xp.take(flat, self._index[0], out=out.ravel())

@@ -35,6 +35,18 @@ def _no_user_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _numpy_engines() -> Iterator[None]:
+    """The engines run their NumPy code in tests (and in every ``perform`` a test starts):
+    the fused CPU kernels load in the background and take over when ready, so a picture
+    would depend on when that happened (the TUI snapshots), and each process would compile
+    or load them beside the test's own work. tests/engines/test_cpu_kernels.py turns them
+    on and waits for them explicitly."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PERFORM_NUMBA", "0")
+        yield
+
+
 @pytest.fixture
 def config() -> AppConfig:
     return small_config()

@@ -70,6 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="alive: array backend (default numpy, what CI runs; 'auto' is what a show picks)",
     )
     parser.add_argument(
+        "--against",
+        metavar="PATH",
+        help="engines: side by side against another checkout at PATH (today's main in a "
+        "worktree), interleaved in one run",
+    )
+    parser.add_argument(
         "--sweep",
         action="store_true",
         help="alive: every parameter of each preset at both ends of its range, one at a time "

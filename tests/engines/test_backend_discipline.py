@@ -19,6 +19,8 @@ HOST_SIDE = {
     "frame.py": "resampling tables are computed once on the host, then uploaded",
     "palette.py": "NumPy is the default xp of the table builder; CuPy builds on the device",
     "gpu.py": "numpy.float32/int32 give CuPy kernels their scalar argument types",
+    "cpu.py": "the Numba kernels run on NumPy arrays; numpy.float32 types their scalars",
+    "_cpu_kernels.py": "the Numba kernels themselves (float32 constants)",
 }
 
 

@@ -83,3 +83,44 @@ def test_the_i420_planes_are_what_pyav_expects():
 
     assert np.abs(blocks(back) - blocks(still.rgb.astype(float))).mean() < 4.0
     assert still.rgb.mean() > 5  # a picture, not black
+
+
+def test_the_side_by_side_bench_times_both_trees_and_compares_their_frames(tmp_path, monkeypatch):
+    """``bench engines --against``: two worker processes, one per tree, interleaved. Against
+    itself the frames are identical; against a tree whose palette differs they are not
+    (the look check can fail)."""
+    import shutil
+
+    # The workers inherit it: NumPy code on both sides, so the copied tree below need not
+    # compile its own Numba kernels (tens of seconds on a busy machine).
+    monkeypatch.setenv("PERFORM_NUMBA", "0")
+    from pathlib import Path
+
+    from perform.bench import engines as bench
+
+    here = Path(__file__).resolve().parents[2]
+    (same,) = bench.side_by_side(str(here), (("tide_pool", 64),), rounds=1, seconds=0.05)
+    m = same.metrics
+    assert m["a_frames_per_s"] > 0 and m["b_frames_per_s"] > 0 and m["x_steps"] > 0
+    assert m["look_mad"] == 0.0 and m["a_luma"] == m["b_luma"] > 1.0
+    assert same.params["world"] == 64 and "side by side" in same.note
+    assert same.params["a_kernels"] == same.params["b_kernels"] == "off (PERFORM_NUMBA=0)"
+
+    other = tmp_path / "other"
+    ignore = shutil.ignore_patterns("__pycache__")
+    for part in ("engines", "perform"):
+        shutil.copytree(here / part, other / part, ignore=ignore)
+    palette = other / "engines" / "palette.py"
+    text = palette.read_text(encoding="utf-8")
+    palette.write_text(text.replace("OPACITY_GAMMA = 0.85", "OPACITY_GAMMA = 0.4"))
+    (changed,) = bench.side_by_side(str(other), (("tide_pool", 64),), rounds=1, seconds=0.05)
+    assert changed.metrics["look_mad"] > 1.0
+    assert changed.metrics["a_luma"] > changed.metrics["b_luma"]
+
+
+def test_the_side_by_side_bench_refuses_a_path_that_is_no_checkout(tmp_path):
+    from perform.bench import engines as bench
+    from perform.errors import PerformError
+
+    with pytest.raises(PerformError, match=r"--against .*engines/__init__.py is missing"):
+        bench.side_by_side(str(tmp_path), (("coral", 64),), rounds=1, seconds=0.05)
