@@ -51,16 +51,12 @@ def pictures(
     seed: int = 1,
     overrides: dict[str, Any] | None = None,
     changes: Sequence[tuple[float, Mapping[str, Any]]] = (),
-    clock: float = 0.0,
 ) -> Iterator[tuple[Organism, Picture]]:
     """:func:`frames` left on the backend's device: ``(organism, picture)`` per frame (the
     picture's arrays are reused by the next frame; judge them before asking for it).
 
     ``changes`` are ``(second, values)`` writes made at that second of the frames (a fader
     moved, a rule switched mid-show), applied at once as an enum's or a snapped write is.
-    ``clock`` moves the organism's simulated clock on after the warm-up, so the frames
-    start where its slow breathing is that far into its cycle (a drill of a late phase
-    without the minutes of show before it).
     """
     params = {"master.fade": 1.0, **preset_values(preset), **(overrides or {})}
     params["engine.preset"] = preset
@@ -71,7 +67,6 @@ def pictures(
         backend, preset, world, seed, params, warm_steps, steps_per_second, max_seconds=None
     ).organism  # simulated time: the whole warm-up, however long it takes
     organism.background = False
-    organism.sim_time += clock
     rate = steps_per_second * speed
     dt = 1.0 / steps_per_second
     owed = float(warm_steps)

@@ -42,26 +42,3 @@ def test_presets_name_their_engines_and_seeds():
         preset = get_preset(key)
         assert preset.title and preset.notes
         assert preset.seed.kind
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_sl_worms_lives_through_its_narrowest_breath():
-    """sl_worms went dark (lit 0.0 % for 2 s) at 568 s of a 10-minute H200 run at 512^2:
-    its breathing took b1 to its top while b2 was near its bottom, every worm died within
-    3 s and the nuclei grown in died with them. This drill starts the show clock there
-    (25 s from 145 s into the breathing, at 256^2 where it happens too, seed 1 on NumPy):
-    at the old full depth of breathing the picture is dark 14 s in."""
-    from engines import numpy_backend
-    from perform.bench.alive import Meter
-    from perform.render import offline
-
-    meter = Meter()
-    frames = offline.pictures(
-        "sl_worms", numpy_backend(), world=256, width=256, height=256, seconds=25.0,
-        warmup=3.0, clock=142.0,
-    )  # fmt: skip
-    for _, picture in frames:
-        meter.add(picture.rgb)
-    report = meter.judge("sl_worms", "smoothlife")
-    assert report.alive, report.verdict()
