@@ -59,3 +59,25 @@ class ProgramSink(Protocol):
 
     def close(self) -> None:
         """Stop and release everything (idempotent)."""
+
+
+class UnavailableSink:
+    """A sink that could not be built here: it takes frames and drops them, and its status
+    says why (shown in the TUI, the status line and OSC)."""
+
+    def __init__(self, kind: str, name: str, detail: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.detail = detail
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, frame: ProgramFrame) -> None:
+        pass
+
+    def status(self) -> SinkStatus:
+        return SinkStatus(self.kind, self.name, SinkState.UNAVAILABLE, self.detail)
+
+    def close(self) -> None:
+        pass
