@@ -1,10 +1,10 @@
 """The contract every program output keeps: the stage window, Syphon, Spout, NDI, the
 virtual camera and the recorder.
 
-A sink never blocks the bus and never raises into it: ``submit`` hands over the newest
-frame (latest wins; a slow sink skips frames, it never queues them), a failure becomes a
-visible :class:`SinkStatus` with a reason, and the sink retries on its own. The bus calls
-``submit`` from its own thread, never from the event loop.
+A sink never blocks the bus and never raises into it: the bus calls ``submit`` from the
+sink's own feeder thread (:mod:`perform.program.feeder`, a latest-wins slot: a slow sink
+skips frames, it never queues them), never from the event loop; a failure becomes a
+visible :class:`SinkStatus` with a reason, and the sink retries on its own.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class ProgramSink(Protocol):
         """Begin (non-blocking; never raises: a failure shows in :meth:`status`)."""
 
     def submit(self, frame: ProgramFrame) -> None:
-        """Hand over the newest frame (non-blocking; never raises)."""
+        """Take the newest frame (on the sink's feeder thread; never raises)."""
 
     def status(self) -> SinkStatus: ...
 
