@@ -45,6 +45,16 @@ LoraScale = Annotated[float, pydantic.AfterValidator(_lora_scale)]
 """A LoRA scale in the config or a show, checked against the one LoRA range."""
 
 
+def _multiple_of_16(value: int | None) -> int | None:
+    if value is not None and value % 16:
+        raise ValueError(f"must be a multiple of 16 (Scope rejects others); try {value // 16 * 16}")
+    return value
+
+
+Side16 = Annotated[int, pydantic.Field(ge=64, le=4096), pydantic.AfterValidator(_multiple_of_16)]
+"""A picture side Scope takes (the stream's, a pipeline load's): 64..4096, a multiple of 16."""
+
+
 class LoraConfig(Strict):
     file: str
     """A LoRA file on the Scope server: its name as Scope lists it (the file stem, e.g.
@@ -77,9 +87,9 @@ class ScopeConfig(Strict):
     """Connect to Scope when the show starts (``perform run --no-scope`` overrides)."""
     pipeline: str = "longlive"
     """The pipeline to load (``perform scope status`` lists what the server offers)."""
-    height: int | None = Field(None, ge=64, le=4096)
+    height: Side16 | None = None
     """Load height; default: the stream's height (multiples of 16)."""
-    width: int | None = Field(None, ge=64, le=4096)
+    width: Side16 | None = None
     """Load width; default: the stream's width (multiples of 16)."""
     vace_enabled: bool = False
     """Load VACE (Scope's default is true; off keeps plain video-to-video and saves memory)."""
@@ -139,15 +149,6 @@ class ScopeConfig(Strict):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @pydantic.field_validator("height", "width")
-    @classmethod
-    def _scope_mult16(cls, value: int | None) -> int | None:
-        if value is not None and value % 16:
-            raise ValueError(
-                f"must be a multiple of 16 (Scope rejects others); try {value // 16 * 16}"
-            )
-        return value
-
     @pydantic.field_validator("denoising_steps")
     @classmethod
     def _descending(cls, value: list[int]) -> list[int]:
@@ -159,9 +160,9 @@ class ScopeConfig(Strict):
 
 
 class StreamConfig(Strict):
-    width: int = Field(512, ge=64, le=4096)
+    width: Side16 = 512
     """Width of the video sent to Scope (Scope's Wan pipelines need multiples of 16)."""
-    height: int = Field(512, ge=64, le=4096)
+    height: Side16 = 512
     """Height of the video sent to Scope."""
     fps: int = Field(30, ge=1, le=120)
     """Frames per second delivered to the WebRTC track."""
@@ -171,15 +172,6 @@ class StreamConfig(Strict):
     """Encoder target; 0 picks one for organism-like texture from the size and fps."""
     keyframe_seconds: float = Field(4.0, gt=0, le=60)
     """A keyframe at least this often (plus whenever Scope reports a lost picture)."""
-
-    @pydantic.field_validator("width", "height")
-    @classmethod
-    def _mult16(cls, value: int) -> int:
-        if value % 16:
-            raise ValueError(
-                f"must be a multiple of 16 (Scope rejects others); try {value // 16 * 16}"
-            )
-        return value
 
 
 class EngineConfig(Strict):

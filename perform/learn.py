@@ -90,10 +90,6 @@ class Learner:
     def subscribe(self, callback: Callable[[LearnStatus], None]) -> Callable[[], None]:
         return listen(self._listeners, callback)
 
-    @property
-    def armed(self) -> bool:
-        return self.status.state == "armed"
-
     def arm(
         self,
         target: str,

@@ -25,6 +25,11 @@ little negative. Show files, the config and live writes are all checked against 
 range and refused (with the range named) outside it, so nothing is clamped silently."""
 
 
+def _switch(name: str, doc: str) -> ParamSpec:
+    """An off/on parameter (a toggle: see :func:`perform.actions.toggle`)."""
+    return ParamSpec(name, "enum", default="off", choices=("off", "on"), doc=doc)
+
+
 def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
     """Parameters that belong to the app rather than to one engine."""
     keys = tuple(presets)
@@ -33,13 +38,7 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             "engine.preset", "enum", default=default_preset, choices=keys, doc="Organism preset."
         ),
         ParamSpec("engine.reseed", "trigger", doc="Re-seed the organism."),
-        ParamSpec(
-            "engine.freeze",
-            "enum",
-            default="off",
-            choices=("off", "on"),
-            doc="Hold the simulation (the last frame keeps streaming).",
-        ),
+        _switch("engine.freeze", "Hold the simulation (the last frame keeps streaming)."),
         ParamSpec(
             "master.fade",
             min=0.0,
@@ -91,12 +90,9 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             default=0.7,
             doc="How much Scope re-imagines the input video (video mode).",
         ),
-        ParamSpec(
+        _switch(
             "scope.noise_controller",
-            "enum",
-            default="off",
-            choices=("off", "on"),
-            doc="Scope's motion-adaptive noise (overrides scope.noise_scale; its jumps cut).",
+            "Scope's motion-adaptive noise (overrides scope.noise_scale; its jumps cut).",
         ),
         ParamSpec(
             "scope.vace_scale",
@@ -111,12 +107,9 @@ def core_params(presets: Iterable[str], default_preset: str) -> list[ParamSpec]:
             default="",
             doc="VACE reference images (local files, one per line; empty clears them).",
         ),
-        ParamSpec(
+        _switch(
             "scope.paused",
-            "enum",
-            default="off",
-            choices=("off", "on"),
-            doc="Freeze Scope's output (the last picture holds; the stream keeps flowing).",
+            "Freeze Scope's output (the last picture holds; the stream keeps flowing).",
         ),
     ]
 

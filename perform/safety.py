@@ -6,7 +6,9 @@ controller had no way to take the picture down. This component gives them the sa
 meaning on the parameters alone: panic fades the master and every LoRA out (a second
 panic cuts at once), blackout toggles the master to black and back, freeze toggles the
 organism (a name for ``engine.freeze``, bound by the store itself, so it works with or
-without a show). Only built when there is no show (see :mod:`perform.build`).
+without a show). Only built when there is no show (see :mod:`perform.build`); the setlist
+runner's sequencer takes the same moves from here (:func:`fade_out`, :func:`cut_out`,
+:class:`Blackout`), so panic and blackout mean one thing with a show or without.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from perform.events import undo_all
-from perform.params import SOURCES
+from perform.params import SOURCES, ParamStore
 
 if TYPE_CHECKING:
     from perform.session import Session
@@ -26,6 +28,36 @@ PANIC_FADE = 2.0
 """Seconds a first panic takes to fade to black (a show's ``panic_fade`` default)."""
 
 
+def fade_out(store: ParamStore, seconds: float, source: str) -> None:
+    """A first panic: the master (s-curve) and every LoRA (linear) fade to 0."""
+    store.transition({"master.fade": 0.0}, seconds, "s-curve", source)
+    if loras := store.names("lora"):
+        store.transition(dict.fromkeys(loras, 0.0), seconds, "linear", source)
+    log.warning("panic: fading to black over %.1f s", seconds)
+
+
+def cut_out(store: ParamStore, source: str) -> None:
+    """A second panic: the master and every LoRA to 0 at once."""
+    store.apply_many({"master.fade": 0.0, **dict.fromkeys(store.names("lora"), 0.0)}, source)
+    log.warning("second panic: hard cut to black")
+
+
+class Blackout:
+    """The blackout toggle: cut the master to black, then back to the level it had."""
+
+    def __init__(self) -> None:
+        self.level: float | None = None
+        """The master's level before the blackout (None: not blacked out)."""
+
+    def toggle(self, store: ParamStore, source: str) -> None:
+        if self.level is None:
+            self.level = float(store.get("master.fade"))
+            store.apply("master.fade", 0.0, source)
+        else:
+            store.apply("master.fade", self.level or 1.0, source)
+            self.level = None
+
+
 class SafetyActions:
     name = "safety"
 
@@ -34,7 +66,7 @@ class SafetyActions:
         self.session: Session | None = None
         self._unbind: list[Any] = []
         self._panicked = False
-        self._blackout_level: float | None = None
+        self._blackout = Blackout()
 
     async def start(self, session: Session) -> None:
         self.session = session
@@ -51,30 +83,18 @@ class SafetyActions:
         session = self.session
         assert session is not None, "bound only while started"
         store = session.store
-        who = _source(source)
-        loras = store.names("lora")
         if self._panicked and (
             store.ramping("master.fade") or float(store.get("master.fade")) == 0.0
         ):
-            store.apply_many({"master.fade": 0.0, **dict.fromkeys(loras, 0.0)}, who)
-            log.warning("second panic: hard cut to black")
+            cut_out(store, _source(source))
             return
         self._panicked = True
-        store.transition({"master.fade": 0.0}, self.panic_fade, "s-curve", who)
-        if loras:
-            store.transition(dict.fromkeys(loras, 0.0), self.panic_fade, "linear", who)
-        log.warning("panic: fading to black over %.1f s", self.panic_fade)
+        fade_out(store, self.panic_fade, _source(source))
         session.notify("panic: fading to black (again: cut)", title="Panic")
 
     def blackout(self, arg: object, source: str) -> None:
         assert self.session is not None, "bound only while started"
-        store = self.session.store
-        if self._blackout_level is None:
-            self._blackout_level = float(store.get("master.fade"))
-            store.apply("master.fade", 0.0, _source(source))
-        else:
-            store.apply("master.fade", self._blackout_level or 1.0, _source(source))
-            self._blackout_level = None
+        self._blackout.toggle(self.session.store, _source(source))
         self._panicked = False
 
 

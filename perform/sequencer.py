@@ -25,6 +25,7 @@ from typing import Any
 from perform.clock import TempoClock
 from perform.events import ShowState
 from perform.params import ParamStore
+from perform.safety import Blackout, cut_out, fade_out
 from perform.setlist import Scene, Setlist, Span, seconds
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class Sequencer:
         self.taken: list[tuple[float, int]] = []
         """(time, scene index) of every scene taken, for the log and the tests."""
         self._panic_level: float | None = None
-        self._blackout_level: float | None = None
+        self._blackout = Blackout()
 
     # --- what performers do --------------------------------------------------------------
     def go(self, now: float) -> bool:
@@ -102,19 +103,14 @@ class Sequencer:
 
     def panic(self, now: float) -> None:
         """First press: fade to black over ``panic_fade``; a second press cuts at once."""
-        show = self.setlist.show
         self.pending = None
-        loras = [n for n in self.store.names("lora")]
         if self.phase == "panic":
-            self.store.apply_many({"master.fade": 0.0, **dict.fromkeys(loras, 0.0)}, SOURCE)
+            cut_out(self.store, SOURCE)
             self.invoke("scope.cut")
-            log.warning("second panic: hard cut to black")
         else:
             if self._panic_level is None:
                 self._panic_level = float(self.store.get("master.fade")) or 1.0
-            self.store.transition({"master.fade": 0.0}, show.panic_fade, "s-curve", SOURCE)
-            self.store.transition(dict.fromkeys(loras, 0.0), show.panic_fade, "linear", SOURCE)
-            log.warning("panic: fading to black over %.1f s", show.panic_fade)
+            fade_out(self.store, self.setlist.show.panic_fade, SOURCE)
         self.phase = "panic"
         if self.timing is not None:
             self.timing.auto_at = None
@@ -123,16 +119,11 @@ class Sequencer:
     @property
     def blacked_out(self) -> bool:
         """The blackout toggle is on (the program says BLACK (blackout))."""
-        return self._blackout_level is not None
+        return self._blackout.level is not None
 
     def blackout(self, now: float) -> None:
         """Toggle: cut to black, then back to the level it had."""
-        if self._blackout_level is None:
-            self._blackout_level = float(self.store.get("master.fade"))
-            self.store.apply("master.fade", 0.0, SOURCE)
-        else:
-            self.store.apply("master.fade", self._blackout_level or 1.0, SOURCE)
-            self._blackout_level = None
+        self._blackout.toggle(self.store, SOURCE)
 
     def replace(self, setlist: Setlist, now: float) -> None:
         """Swap in an edited show: the running scene (found by name) carries on."""

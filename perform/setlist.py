@@ -26,7 +26,7 @@ from perform.curves import Curve
 from perform.errors import ParamError, SetlistError, did_you_mean
 from perform.params import ParamSpec
 from perform.registry import lora_param_name, lora_range_error
-from perform.tomlfile import MAX_ENTRIES, Strict, TomlSource, format_loc, read_toml, validate
+from perform.tomlfile import MAX_ENTRIES, Problems, Strict, TomlSource, read_toml, validate
 
 Unit = Literal["seconds", "beats", "bars"]
 BPM_MIN, BPM_MAX = 20.0, 300.0
@@ -330,15 +330,6 @@ class Setlist:
 # --- semantic checks (need the parameter registry and the presets) ----------------------
 
 
-class _Problems:
-    def __init__(self, source: TomlSource) -> None:
-        self.source = source
-        self.lines: list[str] = []
-
-    def add(self, loc: tuple[str | int, ...], problem: str) -> None:
-        self.lines.append(f"{self.source.where(loc)}: {format_loc(loc)}: {problem}")
-
-
 def _check_value(spec: ParamSpec, value: Any) -> str | None:
     """Why ``value`` is wrong for ``spec`` (None if it is fine). Show files do not clamp."""
     try:
@@ -359,7 +350,7 @@ def check_semantics(
     presets: Mapping[str, Any],
 ) -> None:
     """Everything pydantic cannot know: presets, parameter names and ranges, LoRAs, timing."""
-    problems = _Problems(source)
+    problems = Problems(source)
     loras = {lora.name for lora in (data.scope.loras if data.scope else [])}
     if data.scope is not None:
         seen: set[str] = set()
@@ -436,10 +427,7 @@ def check_semantics(
             problems.add(
                 ("show", "mappings", i), f"mapping file '{mapping}' not found next to the show"
             )
-    if problems.lines:
-        extra = len(problems.lines) - 8
-        text = "\n".join(problems.lines[:8]) + (f"\n... and {extra} more" if extra > 0 else "")
-        raise SetlistError(text)
+    problems.raise_if_any(SetlistError)
 
 
 def default_registry() -> tuple[Mapping[str, ParamSpec], Mapping[str, Any]]:

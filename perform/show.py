@@ -72,7 +72,6 @@ class SetlistRunner:
         self.bpm = bpm
         self.sequencer: Sequencer | None = None
         self.session: Session | None = None
-        self.states: list[ShowState] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._ticker: asyncio.TimerHandle | None = None
@@ -171,8 +170,5 @@ class SetlistRunner:
         self._ticker = loop.call_later(STATE_EVERY, self._tick)
 
     def _on_state(self, state: ShowState) -> None:
-        self.states.append(state)
-        if len(self.states) > 1000:
-            del self.states[:500]
         if self.session is not None:
             self.session.events.publish(SHOW_STATE, state)

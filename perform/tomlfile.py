@@ -159,6 +159,32 @@ def format_loc(loc: Sequence[str | int]) -> str:
     return out
 
 
+MAX_PROBLEMS = 12
+"""How many of a file's problems one message lists (the rest are counted)."""
+
+
+@dataclass
+class Problems:
+    """A file's problems, collected so they are reported together as ``file:line: key:
+    problem`` lines: the file is then refused whole (mappings, shows)."""
+
+    source: TomlSource
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, loc: Sequence[str | int], problem: str) -> None:
+        key = format_loc(loc) or "(top level)"
+        self.lines.append(f"{self.source.where(loc)}: {key}: {problem}")
+
+    def raise_if_any(self, error: type[PerformError]) -> None:
+        if not self.lines:
+            return
+        shown = self.lines[:MAX_PROBLEMS]
+        more = len(self.lines) - len(shown)
+        if more > 0:
+            shown.append(f"... and {more} more problem(s) in {self.source.path}")
+        raise error("\n".join(shown))
+
+
 def _unwrap(annotation: Any) -> list[Any]:
     """The model classes a field annotation may hold (through Optional, list, dict)."""
     found: list[Any] = []

@@ -170,6 +170,22 @@ def standalone_host(
     return host, store
 
 
+def input_config(**sections: dict[str, Any]) -> Any:
+    """The app config of the input benches: a 256² organism, MIDI on JACK without the
+    shipped profiles, OSC on a free port without HTTP; ``sections`` add to those tables."""
+    from perform.config import AppConfig
+
+    data: dict[str, dict[str, Any]] = {
+        "engine": {"world": 256},
+        "stream": {"width": 256, "height": 256},
+        "midi": {"backend": "jack", "auto_profiles": False},
+        "osc": {"port": 0, "http": False},
+    }
+    for key, value in sections.items():
+        data[key] = {**data.get(key, {}), **value}
+    return AppConfig.model_validate(data)
+
+
 def fader_mapping(path: Path, device: str) -> Path:
     """A mapping file: the port named ``device`` (lower case) drives color.hue with CC 7."""
     path.write_text(

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perform.bench.common import LoopLagProbe, Result, fader_mapping, percentiles
+from perform.bench.common import LoopLagProbe, Result, fader_mapping, input_config, percentiles
 
 NAME = "control"
 HELP = "MIDI (JACK) and OSC input -> ParamStore applied: p50/p99 latency, loop lag"
@@ -40,19 +40,6 @@ def _stats(samples: list[float]) -> dict[str, float]:
     out["max_ms"] = max(ms) if ms else float("nan")
     out["samples"] = float(len(ms))
     return out
-
-
-def _config(mapping: Path | None) -> Any:
-    from perform.config import AppConfig
-
-    return AppConfig.model_validate(
-        {
-            "engine": {"world": 256},
-            "stream": {"width": 256, "height": 256},
-            "midi": {"backend": "jack", "auto_profiles": False},
-            "osc": {"port": 0, "http": False},
-        }
-    )
 
 
 async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], list[float], float]:
@@ -117,7 +104,7 @@ async def _midi_case(count: int, mapping: Path) -> list[Result]:
 
     out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="bench controller")
     out.open_virtual_port("capture")
-    session = build_session(_config(mapping), RunOptions(headless=True, mappings=[str(mapping)]))
+    session = build_session(input_config(), RunOptions(headless=True, mappings=[str(mapping)]))
     connected = asyncio.Event()
     session.events.subscribe(
         DEVICE_STATE,
@@ -191,7 +178,7 @@ async def _osc_case(count: int) -> list[Result]:
     from perform.build import RunOptions, build_session
     from perform.inputs.osc import OscServer
 
-    session = build_session(_config(None), RunOptions(headless=True))
+    session = build_session(input_config(), RunOptions(headless=True))
     await session.start()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:

@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from perform.bench.common import Result
+from perform.bench.common import Result, input_config
 
 NAME = "drills"
 HELP = "engine steps/s kept under OSC and MIDI floods (ratio to quiet), quick replugs detected"
@@ -76,21 +76,6 @@ while (now := time.perf_counter()) - start < seconds:
     time.sleep(0.001)
 out.close_port(); out.delete(); print(sent)
 """
-
-
-def _config(extra: dict[str, Any] | None = None) -> Any:
-    from perform.config import AppConfig
-
-    data: dict[str, Any] = {
-        "engine": {"world": 256},
-        "stream": {"width": 256, "height": 256},
-        "midi": {"backend": "jack", "auto_profiles": False},
-        "osc": {"enabled": True, "port": 0, "http": False},
-        "scope": {"enabled": False},
-    }
-    for key, value in (extra or {}).items():
-        data[key] = {**data.get(key, {}), **value}
-    return AppConfig.model_validate(data)
 
 
 async def _steps_per_s(session: Any, seconds: float) -> float:
@@ -155,7 +140,10 @@ def osc_flood(options: argparse.Namespace) -> list[Result]:
     senders, rate = 4, 2500
 
     async def main() -> dict[str, float]:
-        session = build_session(_config({"midi": {"backend": "alsa"}}), RunOptions(headless=True))
+        session = build_session(
+            input_config(midi={"backend": "alsa"}, scope={"enabled": False}),
+            RunOptions(headless=True),
+        )
         await session.start()
         try:
             port = session.require(OscServer).port
@@ -200,7 +188,10 @@ def midi_flood(options: argparse.Namespace) -> list[Result]:
     case = "MIDI flood 2 000 msg/s on one fader: engine steps/s kept"
 
     async def main(mapping: Path) -> dict[str, float]:
-        session = build_session(_config(), RunOptions(headless=True, mappings=[str(mapping)]))
+        session = build_session(
+            input_config(scope={"enabled": False}),
+            RunOptions(headless=True, mappings=[str(mapping)]),
+        )
         await session.start()
         try:
             figures = await _flood_ratio(
@@ -253,7 +244,9 @@ def replugs(options: argparse.Namespace, *, own_server: bool = True) -> list[Res
 
         box = _Box("replugbox")
         session = build_session(
-            _config({"midi": {"inputs": ["replugbox"]}, "osc": {"enabled": False}}),
+            input_config(
+                midi={"inputs": ["replugbox"]}, osc={"enabled": False}, scope={"enabled": False}
+            ),
             RunOptions(headless=True),
         )
         connected: list[float] = []

@@ -22,24 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from perform.bench.common import LoopLagProbe, Result, fader_mapping, percentiles
+from perform.bench.common import LoopLagProbe, Result, fader_mapping, input_config, percentiles
 
 NAME = "tui"
 HELP = "the TUI under a 1000 msg/s MIDI flood: preview and UI rates, key latency, engine steps/s"
-
-
-def _config() -> Any:
-    from perform.config import AppConfig
-
-    return AppConfig.model_validate(
-        {
-            "engine": {"world": 256},
-            "stream": {"width": 256, "height": 256},
-            "midi": {"backend": "jack", "auto_profiles": False},
-            "osc": {"enabled": False},
-            "scope": {"enabled": False},
-        }
-    )
 
 
 def _flood(out: Any, rate: float, seconds: float, sent: list[int]) -> None:
@@ -68,7 +54,10 @@ async def measure(
 
     out = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="flood controller")
     out.open_virtual_port("out")
-    session = build_session(_config(), RunOptions(mappings=[str(mapping)]))
+    session = build_session(
+        input_config(osc={"enabled": False}, scope={"enabled": False}),
+        RunOptions(mappings=[str(mapping)]),
+    )
     app = PerformApp(session, live=True)
     updates = 0
     try:

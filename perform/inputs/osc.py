@@ -491,10 +491,7 @@ def _number(args: tuple[Any, ...]) -> float | None:
     first = args[0]
     if isinstance(first, bool):
         return 1.0 if first else 0.0
-    if isinstance(first, int | float):
-        value = float(first)
-        return value if math.isfinite(value) else None
-    if isinstance(first, str):
+    if isinstance(first, int | float | str):
         try:
             value = float(first)
         except ValueError:

@@ -6,12 +6,11 @@ its ``file:line: key`` so a file reports all of its mistakes at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perform.errors import MappingError, did_you_mean
+from perform.errors import did_you_mean
 from perform.mapping.binding import Binding, Mode, Target
 from perform.mapping.controls import ControlKey, describe_key
 from perform.mapping.device import ControlDef, DeviceMapping, LedRule
@@ -20,28 +19,7 @@ from perform.mapping.shape import Shape
 from perform.mapping.takeover import TakeoverState
 from perform.params import ParamSpec, ParamStore
 from perform.registry import register_lora
-from perform.tomlfile import TomlSource, format_loc
-
-MAX_PROBLEMS = 12
-
-
-@dataclass
-class Problems:
-    source: TomlSource
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, loc: Sequence[str | int], problem: str) -> None:
-        key = format_loc(loc) or "(top level)"
-        self.lines.append(f"{self.source.where(loc)}: {key}: {problem}")
-
-    def raise_if_any(self) -> None:
-        if not self.lines:
-            return
-        shown = self.lines[:MAX_PROBLEMS]
-        more = len(self.lines) - len(shown)
-        if more > 0:
-            shown.append(f"... and {more} more problem(s) in {self.source.path}")
-        raise MappingError("\n".join(shown))
+from perform.tomlfile import Problems
 
 
 def _numbers(value: int | list[int] | None) -> list[int] | None:

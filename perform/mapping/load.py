@@ -1,8 +1,8 @@
 """Load mapping files: read, resolve profiles, compile (:mod:`.compile`), merge devices.
 
 Every problem is reported as ``file:line: key: problem (did you mean 'x'?)``; all of
-a file's problems are reported together (up to :data:`MAX_PROBLEMS`), and a file with
-any problem is refused whole, never half-applied (see :mod:`perform.mapping.compile`).
+a file's problems are reported together (:class:`perform.tomlfile.Problems`), and a file
+with any problem is refused whole, never half-applied (see :mod:`perform.mapping.compile`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from perform.errors import MappingError, did_you_mean
 from perform.mapping.binding import Binding
 from perform.mapping.compile import (
     Compiler,
-    Problems,
     check_conflicts,
     compile_controls,
     find_control,
@@ -26,7 +25,7 @@ from perform.mapping.compile import (
 from perform.mapping.device import DeviceMapping
 from perform.mapping.model import MappingFile
 from perform.params import ParamStore
-from perform.tomlfile import TomlSource, check_size, read_toml, validate
+from perform.tomlfile import Problems, TomlSource, check_size, read_toml, validate
 
 
 def resolve_path(name: str | Path, mappings_dir: Path | None, base: Path | None = None) -> Path:
@@ -76,7 +75,7 @@ def load_mapping(
                 ("profile",),
                 f"no profile file {profile_path}" + _shipped_hint(model.profile, mappings_dir),
             )
-            problems.raise_if_any()
+            problems.raise_if_any(MappingError)
         _, profile = read_mapping(profile_path)
         device_model = device_model or profile.device
         controls_src = {**profile.controls, **controls_src}
@@ -110,7 +109,7 @@ def load_mapping(
     device.leds = [
         r for i, rule in enumerate(leds) if (r := led_rule(device, store, rule, i, problems))
     ]
-    problems.raise_if_any()
+    problems.raise_if_any(MappingError)
     return device
 
 

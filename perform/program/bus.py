@@ -147,10 +147,6 @@ class ProgramBus:
         for feeder in self.feeders:
             feeder.close(timeout)
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
     def _run(self) -> None:
         while not self._stop.wait(POLL):
             try:

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from perform.events import PROGRAM_STATE, undo_all
 from perform.program.bus import ProgramBus
 from perform.program.record import RecordSink
-from perform.program.registry import build_sink
 from perform.program.sink import ProgramSink, SinkState
+from perform.program.sinks import build_sink
 from perform.program.state import ProgramState
 from perform.program.window import WindowSink
 from perform.program.window.actions import bind_window_actions

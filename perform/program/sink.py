@@ -1,10 +1,10 @@
 """The contract every program output keeps: the stage window, Syphon, Spout, NDI, the
 virtual camera and the recorder.
 
-A sink never blocks the bus and never raises into it: ``submit`` hands over the newest
-frame (latest wins; a slow sink skips frames, it never queues them), a failure becomes a
-visible :class:`SinkStatus` with a reason, and the sink retries on its own. The bus calls
-``submit`` from its own thread, never from the event loop.
+A sink never blocks the bus and never raises into it: the bus calls ``submit`` from the
+sink's own feeder thread (:mod:`perform.program.feeder`, a latest-wins slot: a slow sink
+skips frames, it never queues them), never from the event loop; a failure becomes a
+visible :class:`SinkStatus` with a reason, and the sink retries on its own.
 """
 
 from __future__ import annotations
@@ -53,9 +53,31 @@ class ProgramSink(Protocol):
         """Begin (non-blocking; never raises: a failure shows in :meth:`status`)."""
 
     def submit(self, frame: ProgramFrame) -> None:
-        """Hand over the newest frame (non-blocking; never raises)."""
+        """Take the newest frame (on the sink's feeder thread; never raises)."""
 
     def status(self) -> SinkStatus: ...
 
     def close(self) -> None:
         """Stop and release everything (idempotent)."""
+
+
+class UnavailableSink:
+    """A sink that could not be built here: it takes frames and drops them, and its status
+    says why (shown in the TUI, the status line and OSC)."""
+
+    def __init__(self, kind: str, name: str, detail: str) -> None:
+        self.kind = kind
+        self.name = name
+        self.detail = detail
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, frame: ProgramFrame) -> None:
+        pass
+
+    def status(self) -> SinkStatus:
+        return SinkStatus(self.kind, self.name, SinkState.UNAVAILABLE, self.detail)
+
+    def close(self) -> None:
+        pass

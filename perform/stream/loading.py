@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from perform.config import AppConfig
 from perform.errors import StreamError, did_you_mean
 from perform.events import PipelineRequest
+from perform.loras.server import from_config, match
 from perform.registry import lora_param_name
 from perform.stream.scope_api import LoraFile, PipelineStatus, ScopeAPI
 
@@ -35,30 +35,6 @@ def frames_per_chunk(config: AppConfig, pipeline_ids: tuple[str, ...]) -> int:
     return FRAMES_PER_CHUNK.get(main, DEFAULT_FRAMES_PER_CHUNK)
 
 
-def _is_absolute(path: str) -> bool:
-    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
-
-
-def resolve_lora(name: str, files: list[LoraFile]) -> LoraFile:
-    """A config ``file`` (stem or absolute server path) -> the server's file entry."""
-    if _is_absolute(name):
-        for f in files:
-            if f.path == name:
-                return f
-        return LoraFile(PurePosixPath(name).stem, name)  # Scope opens it as given
-    stem = name.removesuffix(".safetensors")
-    matches = [f for f in files if f.name == stem]
-    if not matches:
-        have = [f.name for f in files]
-        raise StreamError(
-            f"[scope] loras: '{name}' is not on the Scope server{did_you_mean(stem, have)} "
-            f"(it has: {', '.join(have) or 'no LoRAs'}). Copy the .safetensors file into "
-            "Scope's lora folder or install it from Scope's LoRA manager.",
-            title="LoRA not found",
-        )
-    return matches[0]
-
-
 async def config_request(config: AppConfig, api: ScopeAPI) -> PipelineRequest:
     """The pipeline the config asks for, LoRA names resolved to the server's paths."""
     scope = config.scope
@@ -76,8 +52,12 @@ async def config_request(config: AppConfig, api: ScopeAPI) -> PipelineRequest:
     if scope.loras:
         files = await api.loras()
         entries = []
-        for lora in scope.loras:
-            found = resolve_lora(lora.file, files)
+        where = str(config.source or "config")
+        for lora, wanted in zip(scope.loras, from_config(config, where), strict=True):
+            found, why = match(wanted, files)
+            if found is None and not wanted.absolute:
+                raise StreamError(f"{wanted.where}: {why}.", title="LoRA not found")
+            found = found or LoraFile(wanted.stem, wanted.file)  # Scope opens a path as given
             entry: dict[str, Any] = {"path": found.path, "scale": lora.scale}
             if lora.merge_mode:
                 entry["merge_mode"] = lora.merge_mode

@@ -1,4 +1,4 @@
-"""Scope's returned video: consumed continuously, measured, kept for the preview, recorded.
+"""Scope's returned video: consumed continuously, measured, kept for the preview and the program.
 
 The remote track must be read all the time (a blocked ``recv()`` backs frames up inside
 aiortc). Each frame is converted to RGB on a worker thread and put in :attr:`mailbox`, a
@@ -10,28 +10,24 @@ the last picture through a gap (the program bus notices the gap and fails over).
 A pause (``scope.paused``) is a :meth:`OutputReceiver.hold` here, not a message to Scope:
 Scope 0.2.3+ answers ``paused`` by re-sending its last frame with an older timestamp, its
 encoder fails ("pts is smaller than initial pts") and its output is gone for the session.
-While held, frames keep arriving (and feed the watchdog and the figures) but the preview
-and the recording keep the picture the pause froze.
+While held, frames keep arriving (and feed the watchdog and the figures) but the mailbox
+(the preview, the program and so its recording) keeps the picture the pause froze.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import av
 import numpy
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from perform.render.mailbox import Frame, FrameMailbox
 from perform.stream import stamp
-
-log = logging.getLogger(__name__)
 
 
 class RateMeter:
@@ -71,13 +67,10 @@ class OutputReceiver:
         self.frames = 0
         self.meter = RateMeter()
         self.latencies_ms: deque[float] = deque(maxlen=120)
-        self.sinks: list[Callable[[av.VideoFrame], None]] = []
-        """Called with each received frame on the worker thread (the recorder)."""
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="perform-scope-out")
         self._seq = 0
         self.held = False
-        """Paused: the preview and the sinks keep the last picture (see the module doc)."""
-        self._shown: Any = None
+        """Paused: the mailbox keeps the last picture (see the module doc)."""
 
     @property
     def fps(self) -> float:
@@ -110,31 +103,22 @@ class OutputReceiver:
                 on_frame()
 
     def hold(self, on: bool) -> None:
-        """Freeze (True) or release (False) what the preview and the sinks show."""
+        """Freeze (True) or release (False) what the mailbox shows."""
         self.held = on
 
     def _take(self, video: Any, now: float) -> None:
         rgb = video.to_ndarray(format="rgb24")
-        if self.held and self._shown is not None:
-            video = self._shown  # the frozen picture goes on to the recording
-        else:
+        if not (self.held and self._seq):  # held: the picture the pause froze stays
             yuv = None
             if video.width % 2 == 0 and video.height % 2 == 0:
                 yuv = video.to_ndarray(format="yuv420p")  # the decoder's planes: a copy
             self._seq += 1
             self.mailbox.put(Frame(rgb, self._seq, 0.0, now, 0, yuv))
-            self._shown = video
         if self.sent_at is not None and self.input_width:
             seq = stamp.read_rgb(rgb, rgb.shape[1] / self.input_width)
             sent = self.sent_at.get(seq) if seq is not None else None
             if sent is not None:
                 self.latencies_ms.append((now - sent) * 1e3)
-        for sink in list(self.sinks):
-            try:
-                sink(video)
-            except Exception:
-                log.exception("output sink failed; removed")
-                self.sinks.remove(sink)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -35,6 +35,7 @@ from perform.params import ChangeSet
 from perform.program.state import ProgramState
 from perform.render.host import EngineStats
 from perform.session import Session
+from perform.stream.output import RateMeter
 from perform.tui.messages import Changed, Kind, NoticePosted
 
 MONITOR_SIZE = 200
@@ -54,7 +55,7 @@ class Bridge:
         self.monitor: deque[InputMessage] = deque(maxlen=MONITOR_SIZE)
         self.monitor_total = 0
         self.devices: dict[tuple[str, str], DeviceState] = {}
-        self._osc_times: deque[float] = deque(maxlen=4096)
+        self._osc = RateMeter()
         self._spec_count = len(session.store.specs)
         bus = session.events
         self._unsubscribe: list[Callable[[], None]] = [
@@ -108,7 +109,7 @@ class Bridge:
         self.monitor.append(message)
         self.monitor_total += 1
         if message.source == "osc":
-            self._osc_times.append(time.monotonic())
+            self._osc.add(time.monotonic())
         self._post("monitor")
 
     def _on_device(self, state: DeviceState) -> None:
@@ -118,12 +119,9 @@ class Bridge:
     def _on_notice(self, notice: Notice) -> None:
         self.app.post_message(NoticePosted(notice))
 
-    def osc_rate(self, window: float = 2.0) -> float:
-        """OSC messages per second over the last ``window`` seconds."""
-        now = time.monotonic()
-        while self._osc_times and now - self._osc_times[0] > window:
-            self._osc_times.popleft()
-        return len(self._osc_times) / window
+    def osc_rate(self) -> float:
+        """OSC messages per second over the last two seconds."""
+        return self._osc.rate(time.monotonic())
 
     def drain(self) -> set[str]:
         dirty, self.dirty = self.dirty, set()

@@ -8,15 +8,18 @@ from pathlib import Path
 
 import av
 import numpy
+import pytest
 
 from engines import numpy_backend
 from perform.build import RunOptions, build_session
+from perform.errors import StreamError
 from perform.events import NOTICE, PROGRAM_STATE
 from perform.headless import run_headless
 from perform.program.component import ProgramComponent
 from perform.program.compose import is_black
 from perform.program.frame import ProgramFrame
 from perform.program.record import RecordSink
+from perform.program.sink import SinkState
 from perform.program.state import ProgramState
 from tests.conftest import small_config
 from tests.helpers import eventually
@@ -115,7 +118,6 @@ def test_the_recording_keeps_the_programs_timeline(tmp_path: Path):
     for i, (at, yuv) in enumerate(zip(pts, pictures, strict=True)):
         sink.submit(ProgramFrame(yuv, i + 1, at, "scope" if i < 3 else "organism"))
         sink.submit(ProgramFrame(yuv, i + 1, at, "organism", stream="organism"))  # ignored
-        eventually_written(sink, i + 1)
     sink.close()
     assert sink.status().frames == 6 and sink.status().dropped == 0
     with av.open(str(path)) as container:
@@ -127,13 +129,36 @@ def test_the_recording_keeps_the_programs_timeline(tmp_path: Path):
     assert isinstance(decoded[0].time_base, fractions.Fraction)
 
 
-def eventually_written(sink: RecordSink, n: int) -> None:
-    """Let the recorder's queue (8 deep) drain so no frame is dropped in this test."""
-    import time
+def test_a_recording_keeps_uneven_arrivals(tmp_path: Path):
+    sink = RecordSink(tmp_path / "x.mp4")
+    sink.start()
+    at = 0.0
+    for i in range(30):
+        sink.submit(ProgramFrame(pattern(128, 96, i), i + 1, at, "organism"))
+        at += 0.001 if i % 2 else 0.04  # pairs of frames 1 ms apart
+    sink.close()
+    assert sink.error is None and sink.status().frames == 30
+    with av.open(str(tmp_path / "x.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 30
 
-    deadline = time.monotonic() + 20
-    while sink.recorder.frames < n - 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
+
+def test_a_recording_that_fails_stops_with_why_and_the_show_goes_on(tmp_path: Path):
+    target = tmp_path / "gone" / "x.mp4"
+    target.parent.mkdir()
+    sink = RecordSink(target)
+    target.parent.rmdir()  # the folder vanished (an unplugged USB disk)
+    sink.start()
+    for i in range(50):
+        sink.submit(ProgramFrame(pattern(64, 64, i), i + 1, i / 30, "organism"))  # never raises
+    sink.close()
+    status = sink.status()
+    assert status.state == SinkState.UNAVAILABLE and "recording stopped" in status.detail
+    assert status.frames < 50  # it stopped at the failure
+
+
+def test_a_recording_into_a_missing_folder_is_refused_at_once():
+    with pytest.raises(StreamError, match="does not exist"):
+        RecordSink("/nonexistent-folder/out.mp4")
 
 
 async def test_a_sink_that_cannot_run_is_a_notice_and_the_show_goes_on():

@@ -4,8 +4,8 @@ stage window and the VJ-software sinks with the `[output]` options (no stand-ins
 from __future__ import annotations
 
 from perform.config import OutputConfig
-from perform.program.registry import UnavailableSink, build_sink
-from perform.program.sinks import FACTORIES
+from perform.program.sink import UnavailableSink
+from perform.program.sinks import FACTORIES, build_sink
 from perform.program.window import WindowSink
 
 

@@ -254,7 +254,8 @@ async def test_record_writes_the_program_with_scope_on_it_to_mp4(scope_double, t
     await session.start()
     try:
         await run.streaming()
-        recorder = program.recorder.recorder
+        recorder = program.recorder
+        assert recorder is not None
         await wait_until(lambda: program.bus.latest.source == "scope", "Scope on air")
         frames = recorder.frames
         await wait_until(lambda: recorder.frames > frames + 20, "recorded frames")

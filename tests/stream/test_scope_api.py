@@ -158,3 +158,31 @@ async def test_wait_loaded_sees_a_failure_someone_else_observed():
             assert double.loader.errors_reported == 1
     finally:
         await double.stop()
+
+
+async def test_config_loras_resolve_on_the_server_and_an_unknown_one_is_named(scope_double):
+    """One matcher (the `perform loras` one) resolves the config's LoRAs for a load."""
+    from perform.config import AppConfig
+    from perform.stream.loading import config_request
+
+    config = AppConfig.model_validate(
+        {
+            "scope": {
+                "loras": [
+                    {"file": "arcane", "scale": 0.8},
+                    {"file": "/elsewhere/mine.safetensors", "scale": 1.0},
+                ]
+            }
+        }
+    )
+    async with ScopeAPI(scope_double.url) as api:
+        request = await config_request(config, api)
+        paths = [entry["path"] for entry in request.load_params["loras"]]
+        assert paths == [scope_double.lora_files[0]["path"], "/elsewhere/mine.safetensors"]
+        typo = AppConfig.model_validate({"scope": {"loras": [{"file": "arcan", "scale": 1.0}]}})
+        with pytest.raises(StreamError) as refused:
+            await config_request(typo, api)
+    assert refused.value.title == "LoRA not found"
+    assert refused.value.message.startswith(
+        "config: [scope] loras[0]: 'arcan' is not on the Scope server (did you mean 'arcane'?)"
+    )

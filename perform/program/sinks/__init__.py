@@ -5,8 +5,8 @@ are keywords, each sink taking the ones it knows and ignoring the rest: ``name``
 (what other software sees, default ``perform``), ``organism`` (also send the raw organism),
 ``organism_name`` (default ``perform organism``), ``fps``, and for the window ``display``,
 ``fullscreen``, ``vsync``. :func:`availability` says, for ``perform outputs``, which can
-run here and, for those that can't, why and how to get them. The program bus's own
-registry (:mod:`perform.program.registry`) is keyed by the same kinds.
+run here and, for those that can't, why and how to get them. :func:`build_sink` makes the
+sinks ``[output] sinks`` and ``--output`` name from this same table: one registry of kinds.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perform.config import OutputConfig
-from perform.program.registry import register_sink
-from perform.program.sink import ProgramSink
+from perform.program.sink import ProgramSink, UnavailableSink
 
 
 def _window(**options: Any) -> ProgramSink:
@@ -107,11 +106,18 @@ def platform_name() -> str:
     return {"darwin": "macOS", "win32": "Windows"}.get(sys.platform, sys.platform.capitalize())
 
 
-def _from_config(kind: str) -> Callable[[OutputConfig], ProgramSink]:
-    """The bus's factory for ``kind``: ``[output]`` (and ``--output``) as the sink's options."""
-
-    def build(config: OutputConfig) -> ProgramSink:
-        return FACTORIES[kind](
+def build_sink(kind: str, config: OutputConfig) -> ProgramSink:
+    """The sink ``kind`` with ``[output]`` (and ``--output``) as its options. A kind not in
+    :data:`FACTORIES`, or a factory that raises (a missing extra, no display), becomes an
+    :class:`UnavailableSink` whose status says why: the show goes on without it."""
+    factory = FACTORIES.get(kind)
+    if factory is None:
+        known = ", ".join(sorted(FACTORIES))
+        return UnavailableSink(
+            kind, config.name, f"no '{kind}' output in this installation (available: {known})"
+        )
+    try:
+        return factory(
             name=config.name,
             organism=config.organism_stream,
             organism_name=config.organism_name,
@@ -119,9 +125,5 @@ def _from_config(kind: str) -> Callable[[OutputConfig], ProgramSink]:
             fullscreen=config.window.fullscreen,
             vsync=config.window.vsync,
         )
-
-    return build
-
-
-for _kind in FACTORIES:
-    register_sink(_kind, _from_config(_kind))
+    except Exception as exc:  # a broken extra must not stop the show
+        return UnavailableSink(kind, config.name, f"could not start: {type(exc).__name__}: {exc}")

@@ -1,12 +1,13 @@
-"""What every sink into other software shares: a latest-wins slot per stream, one worker
-thread that opens, sends and reopens, and a status that says why when it can't.
+"""What every sink into other software shares: one output per stream, opened, sent to and
+reopened, and a status that says why when it can't.
 
-The bus calls :meth:`ThreadedSink.submit` from its own thread; that only swaps a
-reference, so a sink stuck in a driver call never holds the bus up. The worker takes the
-newest frame of each stream, opens the output for that stream if needed (the program as
-``name``, the organism as ``organism_name`` when ``organism`` is on) and sends it. A failure
-to open or send closes that output, shows RETRYING with the reason and tries again
-``retry_s`` later (doubling up to ``max_retry_s``); nothing is raised into the bus.
+The bus already gives each sink its own thread and a latest-wins slot per stream
+(:class:`~perform.program.feeder.Feeder`), so a sink stuck in a driver call never holds
+the bus up; :meth:`RetryingSink.submit` therefore does the work where it is called: it
+opens the output for the frame's stream if needed (the program as ``name``, the organism as
+``organism_name`` when ``organism`` is on) and sends it. A failure to open or send closes
+the outputs, shows RETRYING with the reason, and frames are skipped (counted as dropped)
+until ``retry_s`` later (doubling up to ``max_retry_s``); nothing is raised into the bus.
 Subclasses say whether they can run here at all (:meth:`unavailable`) and how to open,
 send and close one output.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import threading
 import time
 from typing import Any
 
@@ -35,7 +35,7 @@ def missing(module: str, extra: str) -> str | None:
     return None
 
 
-class ThreadedSink:
+class RetryingSink:
     """Base for NDI, Syphon, Spout and the virtual camera."""
 
     kind = "sink"
@@ -56,10 +56,8 @@ class ThreadedSink:
         self.fps = fps
         self.retry_s = retry_s
         self.max_retry_s = max_retry_s
-        self._pending: dict[str, ProgramFrame] = {}
-        self._wake = threading.Condition()
-        self._stop = False
-        self._thread: threading.Thread | None = None
+        self._delay = retry_s
+        self._retry_at = 0.0
         self._outputs: dict[str, Any] = {}
         self._state = SinkState.OFF
         self._detail = ""
@@ -80,7 +78,7 @@ class ThreadedSink:
         return None
 
     def open_output(self, stream: str, name: str, frame: ProgramFrame) -> Any:
-        """Open one named output sized for ``frame`` (runs on the worker thread)."""
+        """Open one named output sized for ``frame`` (on the feeder thread)."""
         raise NotImplementedError
 
     def send(self, output: Any, frame: ProgramFrame) -> None:
@@ -101,64 +99,52 @@ class ThreadedSink:
     # -- ProgramSink ---------------------------------------------------------------------
 
     def start(self) -> None:
-        try:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            why = self.unavailable()
-            if why is not None:
-                self._set(SinkState.UNAVAILABLE, why)
-                return
-            self._stop = False
+        why = self.unavailable()
+        if why is not None:
+            self._set(SinkState.UNAVAILABLE, why)
+        else:
             self._set(SinkState.STARTING, "waiting for the first frame")
-            self._thread = threading.Thread(
-                target=self._run, name=f"perform-{self.kind}", daemon=True
-            )
-            self._thread.start()
-        except Exception as exc:
-            self._failures += 1
-            self._set(SinkState.RETRYING, f"could not start: {exc}")
 
     def submit(self, frame: ProgramFrame) -> None:
+        if self._state in (SinkState.OFF, SinkState.UNAVAILABLE):
+            return  # not started, closed, or can't run here
+        if frame.stream == "organism" and not self.organism:
+            return
+        if time.monotonic() < self._retry_at:
+            self._dropped += 1
+            return
         try:
-            if frame.stream == "organism" and not self.organism:
-                return
-            if self._thread is None:
-                return
-            with self._wake:
-                if frame.stream in self._pending:
-                    self._dropped += 1
-                self._pending[frame.stream] = frame
-                self._wake.notify()
+            self._deliver(frame.stream, frame)
         except Exception as exc:  # never into the bus
-            log.debug("%s submit failed: %s", self.kind, exc)
+            self._failures += 1
+            self._close_outputs()
+            why = str(exc) or type(exc).__name__
+            self._set(SinkState.RETRYING, f"{why}; retrying in {self._delay:.0f} s")
+            log.warning("%s sink: %s", self.kind, why)
+            self._retry_at = time.monotonic() + self._delay
+            self._delay = min(self._delay * 2, self.max_retry_s)
+            return
+        self._delay = self.retry_s
+        if self._state is not SinkState.ON:
+            self._set(SinkState.ON, self.describe())
 
     def status(self) -> SinkStatus:
-        state, detail = self._state, self._detail
         return SinkStatus(
             kind=self.kind,
             name=self.name,
-            state=state,
-            detail=detail,
+            state=self._state,
+            detail=self._detail,
             frames=self._frames,
             dropped=self._dropped,
             failures=self._failures,
         )
 
     def close(self) -> None:
-        with self._wake:
-            self._stop = True
-            self._wake.notify()
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout=10)
-        self._thread = None
-        for output in list(self._outputs.values()):
-            self._close_quietly(output)
-        self._outputs.clear()
+        self._close_outputs()
         if self._state is not SinkState.UNAVAILABLE:
             self._set(SinkState.OFF, "")
 
-    # -- the worker ----------------------------------------------------------------------
+    # -- outputs -------------------------------------------------------------------------
 
     def _set(self, state: SinkState, detail: str) -> None:
         self._state, self._detail = state, detail
@@ -169,39 +155,10 @@ class ThreadedSink:
         except Exception as exc:
             log.debug("%s close failed: %s", self.kind, exc)
 
-    def _run(self) -> None:
-        delay = self.retry_s
-        retry_at = 0.0
-        while True:
-            with self._wake:
-                while not self._stop and not self._pending:
-                    self._wake.wait(0.5)
-                if self._stop:
-                    return
-                if time.monotonic() < retry_at:
-                    self._wake.wait(retry_at - time.monotonic())
-                    continue
-                frames = dict(self._pending)
-                self._pending.clear()
-            try:
-                for stream, frame in frames.items():
-                    self._deliver(stream, frame)
-                delay = self.retry_s
-                if self._state is not SinkState.ON:
-                    self._set(SinkState.ON, self.describe())
-            except Exception as exc:
-                self._failures += 1
-                for output in list(self._outputs.values()):
-                    self._close_quietly(output)
-                self._outputs.clear()
-                why = str(exc) or type(exc).__name__
-                self._set(SinkState.RETRYING, f"{why}; retrying in {delay:.0f} s")
-                log.warning("%s sink: %s", self.kind, why)
-                retry_at = time.monotonic() + delay
-                delay = min(delay * 2, self.max_retry_s)
-                with self._wake:  # keep the newest frames for the retry
-                    for stream, frame in frames.items():
-                        self._pending.setdefault(stream, frame)
+    def _close_outputs(self) -> None:
+        for output in list(self._outputs.values()):
+            self._close_quietly(output)
+        self._outputs.clear()
 
     def _deliver(self, stream: str, frame: ProgramFrame) -> None:
         output = self._outputs.get(stream)

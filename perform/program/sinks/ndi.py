@@ -17,10 +17,10 @@ from fractions import Fraction
 from typing import Any
 
 from perform.program.frame import ProgramFrame
-from perform.program.sinks.base import ThreadedSink, missing
+from perform.program.sinks.base import RetryingSink, missing
 
 
-class NdiSink(ThreadedSink):
+class NdiSink(RetryingSink):
     kind = "ndi"
 
     def unavailable(self) -> str | None:

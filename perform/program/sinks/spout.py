@@ -1,7 +1,7 @@
 """Spout (Windows): the program as a Spout sender that Resolume, TouchDesigner, OBS (with
 the Spout plugin) and MadMapper list by name. Through ``SpoutGL`` (``uv sync --extra
-spout``), which shares an OpenGL texture; the worker thread makes its own hidden GL context
-with moderngl for it.
+spout``), which shares an OpenGL texture; the sink's feeder thread makes its own hidden GL
+context with moderngl for it.
 
 Can't run on Linux or macOS (refused with why); on Windows it is a thin adapter.
 """
@@ -12,12 +12,12 @@ import sys
 from typing import Any
 
 from perform.program.frame import ProgramFrame
-from perform.program.sinks.base import ThreadedSink, missing
+from perform.program.sinks.base import RetryingSink, missing
 
 GL_RGB = 0x1907
 
 
-class SpoutSink(ThreadedSink):
+class SpoutSink(RetryingSink):
     kind = "spout"
 
     def unavailable(self) -> str | None:
@@ -33,7 +33,7 @@ class SpoutSink(ThreadedSink):
         import moderngl
         import SpoutGL
 
-        ctx = moderngl.create_standalone_context()  # current on this (the worker) thread
+        ctx = moderngl.create_standalone_context()  # current on this (the feeder) thread
         sender = SpoutGL.SpoutSender()
         sender.setSenderName(name)
         return (sender, ctx)

@@ -14,10 +14,10 @@ from typing import Any
 import numpy
 
 from perform.program.frame import ProgramFrame
-from perform.program.sinks.base import ThreadedSink, missing
+from perform.program.sinks.base import RetryingSink, missing
 
 
-class SyphonSink(ThreadedSink):
+class SyphonSink(RetryingSink):
     kind = "syphon"
 
     def unavailable(self) -> str | None:

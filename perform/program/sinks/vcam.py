@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from perform.program.frame import ProgramFrame
-from perform.program.sinks.base import ThreadedSink, missing
+from perform.program.sinks.base import RetryingSink, missing
 
 HOW = {
     "linux": (
@@ -24,7 +24,7 @@ HOW = {
 }
 
 
-class VirtualCameraSink(ThreadedSink):
+class VirtualCameraSink(RetryingSink):
     kind = "vcam"
 
     def __init__(

@@ -253,7 +253,7 @@ class StageWindow:
                 self.ctx.finish()
                 done = time.perf_counter()
                 self.seq = frame.seq
-                self.ring.presented(frame.seq)
+                self.ring.presented()
                 self.records.append(
                     (frame.seq, frame.index, frame.submit_t, picked, done, t_up - t0)
                 )

@@ -14,7 +14,7 @@ the reader tries the newer one. With three slots that needs the writer to lap th
 twice during one copy, so in practice it never happens.
 
 The header also carries the child's heartbeat (so the parent can tell a hung window from a
-busy one) and what it presented last.
+busy one) and how many frames it has presented.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ SLOTS = 3
 _H_SEQ = 0  # newest published sequence number (0: none yet)
 _H_HEARTBEAT = 1  # child's perf_counter at its last loop turn (float64 bits)
 _H_PRESENTED = 2  # frames the child has presented
-_H_PRESENTED_SEQ = 3  # sequence number of the frame on screen
 _H_WORDS = 8
 # Per slot: begin, end, width, height, index, submit_t (float64), pts (float64), source code
 _S_WORDS = 8
@@ -148,21 +147,15 @@ class FrameRing:
     def heartbeat(self) -> float:
         return float(self._floats[_H_HEARTBEAT])
 
-    def presented(self, seq: int) -> None:
-        self._ints[_H_PRESENTED_SEQ] = seq
+    def presented(self) -> None:
         self._ints[_H_PRESENTED] += 1
 
     @property
     def presented_count(self) -> int:
         return int(self._ints[_H_PRESENTED])
 
-    @property
-    def presented_seq(self) -> int:
-        return int(self._ints[_H_PRESENTED_SEQ])
-
     def reset_child_state(self) -> None:
         self._floats[_H_HEARTBEAT] = 0.0
-        self._ints[_H_PRESENTED_SEQ] = 0
 
     def close(self) -> None:
         """Drop this process's mapping (and the block itself, in the writer)."""

@@ -11,6 +11,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from perform.render.mailbox import Frame, FrameMailbox
+from perform.stream.output import RateMeter
 from perform.tui.halfblock import fit_cells, to_segment_lines
 
 
@@ -39,7 +40,7 @@ class Preview(Widget):
         self._frame_size: tuple[int, int] = (0, 0)
         self._strips: list[Strip] = []
         self._pad_cols = 0
-        self._draw_times: list[float] = []
+        self._drawn = RateMeter()
         self.frames_drawn = 0
         """Frames drawn since mount (the bench reads it)."""
         self._converting = False
@@ -56,9 +57,7 @@ class Preview(Widget):
     @property
     def shown_fps(self) -> float:
         """Frames actually drawn per second over the last two seconds."""
-        now = time.monotonic()
-        self._draw_times = [t for t in self._draw_times if now - t < 2.0]
-        return len(self._draw_times) / 2.0
+        return self._drawn.rate(time.monotonic())
 
     def update_frame(self) -> None:
         """Convert the newest frame if it is new (or the size changed).
@@ -105,7 +104,7 @@ class Preview(Widget):
         self._converting = False
         self._strips, self._pad_cols = strips, pad
         self._frame_seq, self._frame_size = seq, size
-        self._draw_times.append(time.monotonic())
+        self._drawn.add(time.monotonic())
         self.frames_drawn += 1
         self.refresh()
 
