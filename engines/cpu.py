@@ -223,38 +223,25 @@ def _warm_calls(k: Any) -> list[Any]:
         lambda: k.coordinates(u, v, a, b, one, one, one, one, one, c, f.copy()),
         lambda: k.pool4(u, numpy.empty((2, 2), dtype=_F)),
         lambda: k.glow_apply(numpy.zeros((2, 2), dtype=_F), i0, i1, w, one, c),
-        lambda: k.compose(
-            u,
-            v,
-            tables.rgb,
-            tables.y,
-            tables.u,
-            tables.v,
-            _F(T_MIN),
-            tscale,
-            T_LEVELS,
-            A_LEVELS,
-            rgb,
-            yuv[:8],
-            chroma[:16].reshape(4, 4),
-            chroma[16:].reshape(4, 4),
-        ),  # fmt: skip
-        # A stream cropped from the world: ``t`` and ``a`` are strided views there.
-        lambda: k.compose(
-            wide[:, :8],
-            wide[:, 8:],
-            tables.rgb,
-            tables.y,
-            tables.u,
-            tables.v,
-            _F(T_MIN),
-            tscale,
-            T_LEVELS,
-            A_LEVELS,
-            rgb,
-            yuv[:8],
-            chroma[:16].reshape(4, 4),
-            chroma[16:].reshape(4, 4),
+        # compose on whole arrays, then on a stream cropped from the world (strided views)
+        *(
+            lambda t=t, a=a: k.compose(
+                t,
+                a,
+                tables.rgb,
+                tables.y,
+                tables.u,
+                tables.v,
+                _F(T_MIN),
+                tscale,
+                T_LEVELS,
+                A_LEVELS,
+                rgb,
+                yuv[:8],
+                chroma[:16].reshape(4, 4),
+                chroma[16:].reshape(4, 4),
+            )
+            for t, a in ((u, v), (wide[:, :8], wide[:, 8:]))
         ),  # fmt: skip
     ]
 
