@@ -4,8 +4,11 @@ Syphon and Spout refused off their platforms, and the registry that lists them a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -45,53 +48,6 @@ def ndi_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ["NDI_CONFIG_DIR"] = saved
 
 
-class NdiReceiver:
-    """A real NDI receiver in this process: finds a source by name, takes RGBA frames."""
-
-    def __init__(self, name: str) -> None:
-        from cyndilib.finder import Finder
-
-        self.name = name
-        self.finder = Finder()
-        self.finder.open()
-        self.receiver: Any = None
-        self.video: Any = None
-
-    def find(self) -> bool:
-        from cyndilib.receiver import Receiver
-        from cyndilib.video_frame import VideoRecvFrame
-        from cyndilib.wrapper.ndi_recv import RecvBandwidth, RecvColorFormat
-
-        self.finder.wait_for_sources(0.2)
-        for full in self.finder.get_source_names():
-            if full.endswith(f"({self.name})"):
-                self.receiver = Receiver(
-                    color_format=RecvColorFormat.RGBX_RGBA, bandwidth=RecvBandwidth.highest
-                )
-                self.video = VideoRecvFrame()
-                self.receiver.set_video_frame(self.video)
-                self.receiver.set_source(self.finder.get_source(full))
-                return True
-        return False
-
-    def take(self) -> numpy.ndarray | None:
-        from cyndilib.receiver import ReceiveFrameType
-
-        got = self.receiver.receive(ReceiveFrameType.recv_video, 50)
-        if not got & ReceiveFrameType.recv_video:
-            return None
-        w, h = self.video.get_resolution()
-        data = numpy.empty(self.video.get_data_size(), numpy.uint8)
-        self.video.fill_p_data(data)
-        stride = self.video.get_line_stride()
-        return data.reshape(h, stride)[:, : w * 4].reshape(h, w, 4)
-
-    def close(self) -> None:
-        if self.receiver is not None:
-            self.receiver.disconnect()
-        self.finder.close()
-
-
 class Feeder:
     """Submits a picture every 20 ms on its own thread, as the bus does."""
 
@@ -116,36 +72,26 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{os.getpid()}-{time.monotonic_ns() % 100000}"
 
 
-def boxed(take: Any) -> Any:
-    """``take()`` in a tuple, so :func:`eventually` can tell "an array" from "nothing"."""
-
-    def poll() -> tuple[numpy.ndarray] | None:
-        got = take()
-        return None if got is None else (got,)
-
-    return poll
-
-
-async def receive(name: str, timeout: float = 60.0, tries: int = 3) -> numpy.ndarray:
-    """The first frame a fresh NDI receiver gets from ``name``. A receiver that found the
-    source but got nothing in ``timeout / tries`` seconds is replaced by a new one (once
-    in a full loaded run, a connected receiver got no frame for 60 s while the sender's
-    every write succeeded); the sink keeps sending throughout, so a sink that never sends
-    still fails."""
-    for attempt in range(tries):
-        receiver = NdiReceiver(name)
-        try:
-            await eventually(receiver.find, timeout, f"NDI source '{name}' on loopback")
-            (got,) = await eventually(
-                boxed(receiver.take), timeout / tries, f"a frame from '{name}'"
-            )
-            return got
-        except AssertionError:
-            if attempt == tries - 1:
-                raise
-        finally:
-            receiver.close()
-    raise AssertionError("unreachable")
+async def receive(name: str, width: int | None = None, timeout: float = 60.0) -> numpy.ndarray:
+    """The first frame (of ``width``, if given) a real NDI receiver in another process gets
+    from ``name`` (:mod:`tests.program.ndi_receiver` says why another process)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "frame.npy"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.program.ndi_receiver",
+            name,
+            str(out),
+            "--timeout",
+            str(timeout),
+            *(["--width", str(width)] if width is not None else []),
+            stderr=asyncio.subprocess.PIPE,
+            cwd=Path(__file__).parents[2],
+        )
+        _, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+        return numpy.load(out)
 
 
 def similar(received: numpy.ndarray, picture: ProgramFrame) -> None:
@@ -183,18 +129,7 @@ async def test_ndi_follows_a_change_of_frame_size(ndi_loopback: None) -> None:
         similar(await receive(name), frame(832, 480, seed=3))
         feeder.close()
         feeder = Feeder(sink, frame(512, 512, seed=4))
-        receiver = NdiReceiver(name)
-        try:
-            await eventually(receiver.find, 60, "the source again")
-
-            def new_size() -> numpy.ndarray | None:
-                got = receiver.take()
-                return got if got is not None and got.shape[1] == 512 else None
-
-            (got,) = await eventually(boxed(new_size), 60, "a 512x512 frame")
-            similar(got, frame(512, 512, seed=4))
-        finally:
-            receiver.close()
+        similar(await receive(name, width=512), frame(512, 512, seed=4))
     finally:
         feeder.close()
         sink.close()
