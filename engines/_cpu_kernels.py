@@ -51,6 +51,24 @@ def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-unty
 
 
 @_jit
+def perturb(a, prev, contain, sx, sy, centre, n1, n2, rc, rs, camp, shake, still):  # type: ignore[no-untyped-def]
+    """Containment, stir, centre noise and velocity-gated noise in one pass, only where
+    there is life (gpu.py ``perturb``; the NumPy code in ``engines/support.py``)."""
+    n = a.shape[0]
+    for y in range(n):
+        for x in range(n):
+            v = a[y, x] * contain[y, x]
+            if v > _F(0.03):
+                d = rc * sx[y, x] + rs * sy[y, x] + centre[y, x] * n1[y, x] * camp
+                if abs(v - prev[y, x]) < still:
+                    d += n2[y, x] * shake
+                v += d
+            v = _clamp01(v)
+            a[y, x] = v
+            prev[y, x] = v
+
+
+@_jit
 def _wrap(i, n):  # type: ignore[no-untyped-def]
     """``i mod n`` for the small excursions a flow makes (a division only beyond them)."""
     if i < 0:

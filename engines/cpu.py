@@ -53,8 +53,8 @@ _thread: threading.Thread | None = None
 _reason: str | None = None
 
 
-KERNELS = ("gray_scott", "advect", "sharpen", "signals", "coordinates", "pool4", "glow_apply",
-           "compose")  # fmt: skip
+KERNELS = ("gray_scott", "perturb", "advect", "sharpen", "signals", "coordinates", "pool4",
+           "glow_apply", "compose")  # fmt: skip
 """Every kernel of ``engines/_cpu_kernels.py``, each compiled by the loader."""
 
 
@@ -148,6 +148,17 @@ def gray_scott_substep(
     _k().gray_scott(u, v, mask, _F(feed), _F(kill), _F(du), _F(dv), _F(h), u2, v2)
 
 
+def perturb(
+    a: Any, prev: Any, contain: Any, sx: Any, sy: Any, centre: Any, n1: Any, n2: Any,
+    rc: float, rs: float, camp: float, shake: float, still: float,
+) -> None:  # fmt: skip
+    """Containment, stir and noise of ``a`` in one pass; ``prev`` becomes ``a``
+    (``gpu.perturb``). ``n1, n2`` are windows of the noise pool (strided views)."""
+    _k().perturb(
+        a, prev, contain, sx, sy, centre, n1, n2, _F(rc), _F(rs), _F(camp), _F(shake), _F(still)
+    )
+
+
 def advect(field: Any, vy: Any, vx: Any, scratch: Any, sharpness: float = 1.0) -> None:
     """Bilinear back-trace into ``scratch``, then the anti-blur correction back into
     ``field`` (``gpu.advect``)."""
@@ -207,6 +218,7 @@ def _warm_calls(k: Any) -> list[Any]:
 
     f = numpy.zeros((8, 8), dtype=_F)
     wide = numpy.zeros((8, 16), dtype=_F)
+    pool = numpy.zeros((2, 10, 10), dtype=_F)
     u, v, a, b, c = (f.copy() for _ in range(5))
     one = _F(1.0)
     i0, i1, w = _taps(2, 8)
@@ -217,6 +229,8 @@ def _warm_calls(k: Any) -> list[Any]:
     tscale = _F((T_LEVELS - 1) / (T_MAX - T_MIN))
     return [
         lambda: k.gray_scott(u, v, f, _F(0.03), _F(0.06), _F(0.2), _F(0.1), one, a, b),
+        # the noise windows are strided views of a larger pool, plain and transposed
+        lambda: k.perturb(u, v, f, f, f, f, pool[0, :8, :8], pool[1, :8, :8].T, *(one,) * 5),
         lambda: k.advect(u, f, f, c),
         lambda: k.sharpen(c, f, f, _F(0.5), u),
         lambda: k.signals(u, v, a, b),

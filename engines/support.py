@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engines import gpu, seeds
+from engines import cpu, gpu, seeds
 from engines.base import Engine
 from engines.kernels import scale
 from engines.xp import Backend
@@ -119,8 +119,9 @@ class LifeSupport:
         centre = 0.003 * walk * stir * k
         shake = (0.003 if self.engine.name == "smoothlife" else 0.006) * walk * stir * k
         cos_p, sin_p = math.cos(self.phase), math.sin(self.phase)
-        if self.backend.is_gpu:
-            gpu.perturb(
+        fused = gpu.perturb if self.backend.is_gpu else cpu.perturb if cpu.ready() else None
+        if fused is not None:
+            fused(
                 a,
                 self._prev,
                 contain,

@@ -5,6 +5,7 @@ NumPy code running with the reason said once."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import logging
 import os
@@ -115,6 +116,40 @@ def test_the_fused_advection_is_the_numpy_one(monkeypatch):
     assert reference._index and not fused._index  # each took its own path
     assert np.abs(a - field).mean() > 0.05  # the flow moved the field
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("preset", ["coral", "sl_worms", "mnca_coral"])  # Lenia, SmoothLife, MNCA
+@pytest.mark.usefixtures("kernels")
+@slow[0]
+@slow[1]
+def test_the_fused_perturbation_is_the_numpy_one(monkeypatch, preset):
+    """Containment, stir and both noises of a living organism, from one state, three steps
+    on the kernel and three on the NumPy code (the same noise windows drawn)."""
+    params = {"master.fade": 1.0, **preset_values(preset)}
+    spec = get_preset(preset)
+    kernels = cpu._kernels
+    monkeypatch.setattr(cpu, "_kernels", None)
+    organism = Organism(
+        numpy_backend(), spec.engine, 96, 1, spec.seed, params=params, background=False
+    )
+    organism.warm(params, 20)
+    support, a = organism.support, organism.engine.fields()[0]
+    start = (a.copy(), support._prev.copy(), copy.deepcopy(support.rng), support.phase)
+
+    def three_steps() -> np.ndarray:
+        a[...], support._prev[...] = start[0], start[1]
+        support.rng, support.phase = copy.deepcopy(start[2]), start[3]
+        for _ in range(3):
+            support.after_step(params)
+        return a.copy()
+
+    reference = three_steps()
+    monkeypatch.setattr(cpu, "_kernels", kernels)
+    fused = three_steps()
+    assert (reference > 0.03).mean() > 0.01  # a living field
+    assert np.abs(reference - start[0]).max() > 1e-3  # the perturbation moved it
+    np.testing.assert_allclose(fused, reference, atol=1e-6)
+    np.testing.assert_allclose(support._prev, reference, atol=1e-6)
 
 
 def pictures(preset: str, size: tuple[int, int], frames: int) -> list:
