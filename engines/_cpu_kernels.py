@@ -51,6 +51,17 @@ def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-unty
 
 
 @_jit
+def lenia(u, mu, k, two_t, inv_t, a):  # type: ignore[no-untyped-def]
+    """``a = clip(a + 2/T exp(k (u - mu)^2) - 1/T, 0, 1)``: the growth of the potential
+    ``u`` in one pass (gpu.py ``lenia``; the NumPy code in ``engines/lenia.py``)."""
+    n = a.shape[0]
+    for y in range(n):
+        for x in range(n):
+            d = u[y, x] - mu
+            a[y, x] = _clamp01(a[y, x] + (numpy.exp((d * d) * k) * two_t - inv_t))
+
+
+@_jit
 def perturb(a, prev, contain, sx, sy, centre, n1, n2, rc, rs, camp, shake, still):  # type: ignore[no-untyped-def]
     """Containment, stir, centre noise and velocity-gated noise in one pass, only where
     there is life (gpu.py ``perturb``; the NumPy code in ``engines/support.py``)."""

@@ -53,7 +53,7 @@ _thread: threading.Thread | None = None
 _reason: str | None = None
 
 
-KERNELS = ("gray_scott", "perturb", "advect", "sharpen", "signals", "coordinates", "pool4",
+KERNELS = ("gray_scott", "lenia", "perturb", "advect", "sharpen", "signals", "coordinates", "pool4",
            "glow_apply", "compose")  # fmt: skip
 """Every kernel of ``engines/_cpu_kernels.py``, each compiled by the loader."""
 
@@ -148,6 +148,11 @@ def gray_scott_substep(
     _k().gray_scott(u, v, mask, _F(feed), _F(kill), _F(du), _F(dv), _F(h), u2, v2)
 
 
+def lenia_update(u: Any, mu: float, k: float, inv_t: float, a: Any) -> None:
+    """Lenia's growth of the potential ``u`` added to ``a`` (``gpu.lenia_update``)."""
+    _k().lenia(u, _F(mu), _F(k), _F(2.0 * inv_t), _F(inv_t), a)
+
+
 def perturb(
     a: Any, prev: Any, contain: Any, sx: Any, sy: Any, centre: Any, n1: Any, n2: Any,
     rc: float, rs: float, camp: float, shake: float, still: float,
@@ -229,6 +234,7 @@ def _warm_calls(k: Any) -> list[Any]:
     tscale = _F((T_LEVELS - 1) / (T_MAX - T_MIN))
     return [
         lambda: k.gray_scott(u, v, f, _F(0.03), _F(0.06), _F(0.2), _F(0.1), one, a, b),
+        lambda: k.lenia(u, one, one, one, one, v),
         # the noise windows are strided views of a larger pool, plain and transposed
         lambda: k.perturb(u, v, f, f, f, f, pool[0, :8, :8], pool[1, :8, :8].T, *(one,) * 5),
         lambda: k.advect(u, f, f, c),
