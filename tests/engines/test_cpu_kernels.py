@@ -118,14 +118,15 @@ def test_the_fused_advection_is_the_numpy_one(monkeypatch):
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.parametrize("preset", ["coral", "sl_worms", "mnca_coral", "mnca_worm"])
 @pytest.mark.usefixtures("kernels")
 @slow[0]
 @slow[1]
-def test_the_fused_lenia_growth_is_the_numpy_one(monkeypatch):
-    """Three Lenia steps of coral's rule from one living state, on the kernel and on the
-    NumPy code."""
-    params = {"master.fade": 1.0, **preset_values("coral")}
-    spec = get_preset("coral")
+def test_the_fused_rules_are_the_numpy_ones(monkeypatch, preset):
+    """Three steps of a Lenia, a SmoothLife and two MNCA rules (two and three rings) from
+    one living state, on the kernel and on the NumPy code."""
+    params = {"master.fade": 1.0, **preset_values(preset)}
+    spec = get_preset(preset)
     kernels = cpu._kernels
     monkeypatch.setattr(cpu, "_kernels", None)
     organism = Organism(
