@@ -70,17 +70,23 @@ def strengths(params: Mapping[str, Any]) -> tuple[float, ...]:
 
 
 def velocity(
-    xp: Any, n: int, s: tuple[float, ...], terms: dict[str, tuple[Any, Any]] | None = None
+    xp: Any,
+    n: int,
+    s: tuple[float, ...],
+    terms: dict[str, tuple[Any, Any]] | None = None,
+    out: tuple[Any, Any, Any] | None = None,
 ) -> tuple[Any, Any]:
     """Combined velocity ``(vy, vx)`` in cells per step for strengths ``s``: the sum of
     each flow's field at strength 1 times its strength. ``terms`` keeps those fields per
     flow: the organism's regulation and breathing move the strengths a little every step,
-    and building the geometry again each time was a quarter of coral's frame at 1024."""
+    and building the geometry again each time was a quarter of coral's frame at 1024.
+    ``out`` is ``(vy, vx, scratch)`` to write into, so those steps allocate nothing."""
     terms = {} if terms is None else terms
-    f32 = xp.float32
-    vy = xp.zeros((n, n), dtype=f32)
-    vx = xp.zeros((n, n), dtype=f32)
-    tmp = xp.empty((n, n), dtype=f32)
+    if out is None:
+        out = tuple(xp.empty((n, n), dtype=xp.float32) for _ in range(3))  # type: ignore[assignment]
+    vy, vx, tmp = out  # type: ignore[misc]
+    vy.fill(0.0)
+    vx.fill(0.0)
     for name, strength in zip(FLOWS, s, strict=True):
         if not strength:
             continue
@@ -152,6 +158,7 @@ class Flow:
         self._gather: Any = None
         self._out: Any = None
         self._terms: dict[str, tuple[Any, Any]] = {}
+        self._buffers: tuple[Any, ...] | None = None
 
     def set(self, params: Mapping[str, Any]) -> None:
         """Adopt the strengths in ``params`` (rebuilds the field only when they changed)."""
@@ -163,9 +170,12 @@ class Flow:
         self.rebuilds += 1
         if not self.active:
             return
-        xp, n = self.xp, self.n
-        self._vy, self._vx = velocity(xp, n, key, self._terms)
-        self._out = xp.empty((n, n), dtype=xp.float32)
+        if self._buffers is None:  # vy, vx, a scratch and the advection's output
+            self._buffers = tuple(
+                self.xp.empty((self.n, self.n), dtype=self.xp.float32) for _ in range(4)
+            )
+        vy, vx, scratch, self._out = self._buffers
+        self._vy, self._vx = velocity(self.xp, self.n, key, self._terms, (vy, vx, scratch))
         self._index = []  # the NumPy tables of this field: built on their first use
 
     def _tables(self) -> None:

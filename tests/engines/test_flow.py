@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engines import numpy_backend
-from engines.flow import FLOWS, Flow, velocity
+from engines.flow import FLOWS, Flow, strengths, velocity
 
 
 def blob(n: int, cy: float, cx: float, r: float = 0.06) -> np.ndarray:
@@ -84,3 +84,20 @@ def test_every_field_is_finite_and_bounded(name):
     speed = np.sqrt(vy**2 + vx**2)
     assert np.isfinite(speed).all() and speed.max() <= 0.8 * 64 / 512 * 1.5 + 1e-6
     assert speed.max() > 0
+
+
+def test_a_changed_strength_rebuilds_the_field_in_the_same_buffers():
+    """Regulation and breathing move the strengths a little every step: each change sums
+    the unit fields again into the field's own arrays (no allocation per step), and the
+    result is the freshly built field."""
+    n = 64
+    f = Flow(numpy_backend(), n, 0.5)
+    first = {f"flow.{k}": 0.1 * (i + 1) for i, k in enumerate(FLOWS)}
+    f.set(first)
+    vy, vx, out = f._vy, f._vx, f._out
+    second = {**first, "flow.rotate": -0.4, "flow.radial": 0.25}
+    f.set(second)
+    assert f.rebuilds == 2 and f._vy is vy and f._vx is vx and f._out is out
+    want_vy, want_vx = velocity(np, n, strengths(second))
+    np.testing.assert_array_equal(f._vy, want_vy)
+    np.testing.assert_array_equal(f._vx, want_vx)
