@@ -237,26 +237,34 @@ class Colourist:
             out[0] = 1.0
         return out
 
-    def _glow(self, a: Any) -> Any:
-        """A wide, soft glow of ``a``: the mean of pyramid levels 2..5, upsampled.
+    def _apply_glow(self, a: Any, bloom: float) -> None:
+        """``a = min(a + bloom * glow(a), 1)`` in place: a wide, soft glow, the mean of
+        pyramid levels 2..5 upsampled (nothing when the world is under 64 or not a
+        multiple of 32).
 
         The pyramid halves with 2x2 means; levels are summed back up with bilinear x2
         steps at low resolution, and only the last x4 upsampling touches full-size
-        arrays (a separable bilinear resize with precomputed taps).
+        arrays (a separable bilinear resize with precomputed taps). CuPy and the fused
+        CPU kernels run the full-size passes in one kernel each.
         """
-        acc = self._glow_quarter(a)
-        if acc is None:
-            return None
-        if self._up4 is None:
-            self._up4 = Upsample(self.xp, self.n // 4, self.n)
-        return self._up4(acc)
-
-    def _glow_quarter(self, a: Any) -> Any:
-        """The glow at a quarter of the world's size (``None`` when the world is too small
-        or not a multiple of 32)."""
         xp, n = self.xp, self.n
         if n % 32 or n < 64:
-            return None
+            return
+        if self._up4 is None:
+            self._up4 = Upsample(xp, n // 4, n)
+        if self.backend.is_gpu:
+            gpu.glow(a, GLOW_LEVELS, bloom, self._up4.taps)
+        elif cpu.ready():
+            cpu.glow_apply(self._glow_quarter(a), self._up4.taps, bloom, a)
+        else:
+            glow = self._up4(self._glow_quarter(a))
+            glow *= bloom
+            a += glow
+            xp.minimum(a, 1.0, out=a)
+
+    def _glow_quarter(self, a: Any) -> Any:
+        """The glow at a quarter of the world's size, on the CPU."""
+        xp, n = self.xp, self.n
         if cpu.ready():
             quarter = xp.empty((n // 4, n // 4), dtype=xp.float32)
             cpu.pool4(a, quarter)
@@ -300,20 +308,8 @@ class Colourist:
         d = self._thicken(density, thickness) if thickness > 0.5 else density
         t, a = self._signals(d, param(params, "color.zones", 1.0) * self.look.zones)
         bloom = self.look.bloom * param(params, "color.bloom", 1.0)
-        if bloom > 0.01 and self.backend.is_gpu and self.n % 32 == 0 and self.n >= 64:
-            if self._up4 is None:
-                self._up4 = Upsample(xp, self.n // 4, self.n)
-            gpu.glow(a, GLOW_LEVELS, bloom, self._up4.taps)
-        elif bloom > 0.01 and cpu.ready() and self.n % 32 == 0 and self.n >= 64:
-            if self._up4 is None:
-                self._up4 = Upsample(xp, self.n // 4, self.n)
-            cpu.glow_apply(self._glow_quarter(a), self._up4.taps, bloom, a)
-        elif bloom > 0.01:
-            glow = self._glow(a)
-            if glow is not None:
-                glow *= bloom
-                a += glow
-                xp.minimum(a, 1.0, out=a)
+        if bloom > 0.01:
+            self._apply_glow(a, bloom)
         fit = self._fits.get((width, height))
         if fit is None:
             fit = self._fits[(width, height)] = Fit(xp, self.n, width, height)
