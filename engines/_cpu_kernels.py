@@ -51,53 +51,6 @@ def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-unty
 
 
 @_jit
-def lenia(u, mu, k, two_t, inv_t, a):  # type: ignore[no-untyped-def]
-    """``a = clip(a + 2/T exp(k (u - mu)^2) - 1/T, 0, 1)``: the growth of the potential
-    ``u`` in one pass (gpu.py ``lenia``; the NumPy code in ``engines/lenia.py``)."""
-    n = a.shape[0]
-    for y in range(n):
-        for x in range(n):
-            d = u[y, x] - mu
-            a[y, x] = _clamp01(a[y, x] + (numpy.exp((d * d) * k) * two_t - inv_t))
-
-
-@_jit
-def _sigmoid(x, edge, inv_width):  # type: ignore[no-untyped-def]
-    return ONE / (ONE + numpy.exp(min((edge - x) * inv_width, _F(60.0))))
-
-
-@_jit
-def smoothlife(m, n_, b1, b2, d1, d2, inv_an, inv_am, two_dt, dt, a):  # type: ignore[no-untyped-def]
-    """SmoothLife's transition of the inner and outer fillings ``m, n_`` added to ``a`` in
-    one pass (gpu.py ``smoothlife``; the NumPy code in ``engines/smoothlife.py``)."""
-    n = a.shape[0]
-    for y in range(n):
-        for x in range(n):
-            o = n_[y, x]
-            sm = _sigmoid(m[y, x], HALF, inv_am)
-            birth = _sigmoid(o, b1, inv_an) * (ONE - _sigmoid(o, b2, inv_an))
-            survive = _sigmoid(o, d1, inv_an) * (ONE - _sigmoid(o, d2, inv_an))
-            s = (survive - birth) * sm + birth
-            a[y, x] = _clamp01(a[y, x] + (s * two_dt - dt))
-
-
-@_jit
-def mnca(avg, lo, hi, two_delta, k_delta, a):  # type: ignore[no-untyped-def]
-    """MNCA's rule: ``+delta`` per ring whose average lies in its band, ``-delta`` per
-    ring whose doesn't, added to ``a`` in one pass (gpu.py ``mnca``)."""
-    n = a.shape[0]
-    rings = lo.shape[0]
-    for y in range(n):
-        for x in range(n):
-            active = 0
-            for j in range(rings):
-                v = avg[j, y, x]
-                if v >= lo[j] and v <= hi[j]:
-                    active += 1
-            a[y, x] = _clamp01(a[y, x] + (_F(active) * two_delta - k_delta))
-
-
-@_jit
 def perturb(a, prev, contain, sx, sy, centre, n1, n2, rc, rs, camp, shake, still):  # type: ignore[no-untyped-def]
     """Containment, stir, centre noise and velocity-gated noise in one pass, only where
     there is life (gpu.py ``perturb``; the NumPy code in ``engines/support.py``)."""

@@ -53,8 +53,8 @@ _thread: threading.Thread | None = None
 _reason: str | None = None
 
 
-KERNELS = ("gray_scott", "lenia", "smoothlife", "mnca", "perturb", "advect", "sharpen",
-           "signals", "coordinates", "pool4", "glow_apply", "compose")  # fmt: skip
+KERNELS = ("gray_scott", "perturb", "advect", "sharpen", "signals", "coordinates", "pool4",
+           "glow_apply", "compose")  # fmt: skip
 """Every kernel of ``engines/_cpu_kernels.py``, each compiled by the loader."""
 
 
@@ -148,28 +148,6 @@ def gray_scott_substep(
     _k().gray_scott(u, v, mask, _F(feed), _F(kill), _F(du), _F(dv), _F(h), u2, v2)
 
 
-def lenia_update(u: Any, mu: float, k: float, inv_t: float, a: Any) -> None:
-    """Lenia's growth of the potential ``u`` added to ``a`` (``gpu.lenia_update``)."""
-    _k().lenia(u, _F(mu), _F(k), _F(2.0 * inv_t), _F(inv_t), a)
-
-
-def smoothlife_update(
-    m: Any, n: Any, b1: float, b2: float, d1: float, d2: float, an: float, am: float,
-    dt: float, a: Any,
-) -> None:  # fmt: skip
-    """SmoothLife's transition added to ``a`` (``gpu.smoothlife_update``)."""
-    bounds = (_F(b1), _F(b2), _F(d1), _F(d2))
-    _k().smoothlife(m, n, *bounds, _F(1.0 / an), _F(1.0 / am), _F(2.0 * dt), _F(dt), a)
-
-
-def mnca_update(avg: Any, bounds: list[tuple[float, float]], delta: float, a: Any) -> None:
-    """MNCA's rule over the ring averages ``avg[:len(bounds)]`` added to ``a``
-    (``gpu.mnca_update``)."""
-    lo = numpy.array([low for low, _ in bounds], dtype=_F)
-    hi = numpy.array([high for _, high in bounds], dtype=_F)
-    _k().mnca(avg, lo, hi, _F(2.0 * delta), _F(len(bounds) * delta), a)
-
-
 def perturb(
     a: Any, prev: Any, contain: Any, sx: Any, sy: Any, centre: Any, n1: Any, n2: Any,
     rc: float, rs: float, camp: float, shake: float, still: float,
@@ -251,9 +229,6 @@ def _warm_calls(k: Any) -> list[Any]:
     tscale = _F((T_LEVELS - 1) / (T_MAX - T_MIN))
     return [
         lambda: k.gray_scott(u, v, f, _F(0.03), _F(0.06), _F(0.2), _F(0.1), one, a, b),
-        lambda: k.lenia(u, one, one, one, one, v),
-        lambda: k.smoothlife(u, v, *(one,) * 8, c),
-        lambda: k.mnca(numpy.zeros((2, 8, 8), dtype=_F), f[0, :2], f[1, :2], one, one, c),
         # the noise windows are strided views of a larger pool, plain and transposed
         lambda: k.perturb(u, v, f, f, f, f, pool[0, :8, :8], pool[1, :8, :8].T, *(one,) * 5),
         lambda: k.advect(u, f, f, c),

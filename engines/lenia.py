@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
-from engines import cpu, gpu, kernels, seeds
+from engines import gpu, kernels, seeds
 from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
@@ -126,11 +126,8 @@ class Lenia(FieldEngine):
         sigma = max(param(params, "lenia.sigma", 0.017), 1e-4)
         inv_t = 1.0 / max(param(params, "lenia.t", 10.0), 1.0)
         u = self.fft.convolve(self.fft.forward(self.a), self.structure, self._u)[0]
-        fused = (
-            gpu.lenia_update if self.backend.is_gpu else cpu.lenia_update if cpu.ready() else None
-        )
-        if fused is not None:
-            fused(u, mu, -0.5 / (sigma * sigma), inv_t, self.a)
+        if self.backend.is_gpu:
+            gpu.lenia_update(u, mu, -0.5 / (sigma * sigma), inv_t, self.a)
             return
         a = self.a
         u -= mu

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
-from engines import cpu, gpu, kernels, seeds
+from engines import gpu, kernels, seeds
 from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
@@ -146,9 +146,8 @@ class Mnca(FieldEngine):
             (param(params, f"mnca.ring{i}_low", 0.1), param(params, f"mnca.ring{i}_high", 0.3))
             for i in range(1, k + 1)
         ]
-        fused = gpu.mnca_update if self.backend.is_gpu else cpu.mnca_update if cpu.ready() else None
-        if fused is not None:
-            fused(avg, bounds, delta, self.a)
+        if self.backend.is_gpu:
+            gpu.mnca_update(avg, bounds, delta, self.a)
             return
         count, mask, mask2 = self._count, self._mask, self._mask2
         count.fill(0.0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
-from engines import cpu, gpu, kernels, seeds
+from engines import gpu, kernels, seeds
 from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
@@ -115,15 +115,8 @@ class SmoothLife(FieldEngine):
         an = max(param(params, "smoothlife.alpha_n", 0.028), 1e-4)
         am = max(param(params, "smoothlife.alpha_m", 0.147), 1e-4)
         dt = param(params, "smoothlife.dt", 0.12)
-        fused = (
-            gpu.smoothlife_update
-            if self.backend.is_gpu
-            else cpu.smoothlife_update
-            if cpu.ready()
-            else None
-        )
-        if fused is not None:
-            fused(mn[0], mn[1], b1, b2, d1, d2, an, am, dt, self.a)
+        if self.backend.is_gpu:
+            gpu.smoothlife_update(mn[0], mn[1], b1, b2, d1, d2, an, am, dt, self.a)
             return
         self._transition_cpu(mn[0], mn[1], (b1, b2, d1, d2), an, am, dt)
 

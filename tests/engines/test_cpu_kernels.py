@@ -118,38 +118,6 @@ def test_the_fused_advection_is_the_numpy_one(monkeypatch):
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
-@pytest.mark.parametrize("preset", ["coral", "sl_worms", "mnca_coral", "mnca_worm"])
-@pytest.mark.usefixtures("kernels")
-@slow[0]
-@slow[1]
-def test_the_fused_rules_are_the_numpy_ones(monkeypatch, preset):
-    """Three steps of a Lenia, a SmoothLife and two MNCA rules (two and three rings) from
-    one living state, on the kernel and on the NumPy code."""
-    params = {"master.fade": 1.0, **preset_values(preset)}
-    spec = get_preset(preset)
-    kernels = cpu._kernels
-    monkeypatch.setattr(cpu, "_kernels", None)
-    organism = Organism(
-        numpy_backend(), spec.engine, 96, 1, spec.seed, params=params, background=False
-    )
-    organism.warm(params, 20)
-    engine = organism.engine
-    start = engine.a.copy()
-
-    def three_steps() -> np.ndarray:
-        engine.a[...] = start
-        for _ in range(3):
-            engine.advance(params)
-        return engine.a.copy()
-
-    reference = three_steps()
-    monkeypatch.setattr(cpu, "_kernels", kernels)
-    fused = three_steps()
-    assert (reference > 0.03).mean() > 0.01  # a living field
-    assert np.abs(reference - start).max() > 1e-3  # the rule moved it
-    np.testing.assert_allclose(fused, reference, atol=1e-5)
-
-
 @pytest.mark.parametrize("preset", ["coral", "sl_worms", "mnca_coral"])  # Lenia, SmoothLife, MNCA
 @pytest.mark.usefixtures("kernels")
 @slow[0]
