@@ -82,9 +82,7 @@ def velocity(
     and building the geometry again each time was a quarter of coral's frame at 1024.
     ``out`` is ``(vy, vx, scratch)`` to write into, so those steps allocate nothing."""
     terms = {} if terms is None else terms
-    if out is None:
-        out = tuple(xp.empty((n, n), dtype=xp.float32) for _ in range(3))  # type: ignore[assignment]
-    vy, vx, tmp = out  # type: ignore[misc]
+    vy, vx, tmp = out or tuple(xp.empty((n, n), dtype=xp.float32) for _ in range(3))
     vy.fill(0.0)
     vx.fill(0.0)
     for name, strength in zip(FLOWS, s, strict=True):

@@ -26,28 +26,9 @@ from typing import Any
 import numpy
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from perform.rates import RateMeter
 from perform.render.mailbox import Frame, FrameMailbox
 from perform.stream import stamp
-
-
-class RateMeter:
-    """Events per second over a sliding window."""
-
-    def __init__(self, window: float = 2.0) -> None:
-        self.window = window
-        self.times: deque[float] = deque()
-
-    def add(self, now: float) -> None:
-        self.times.append(now)
-        while self.times and now - self.times[0] > self.window:
-            self.times.popleft()
-
-    def rate(self, now: float) -> float:
-        while self.times and now - self.times[0] > self.window:
-            self.times.popleft()
-        if len(self.times) < 2:
-            return 0.0
-        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
 
 
 class OutputReceiver:

@@ -33,9 +33,9 @@ from perform.events import (
 )
 from perform.params import ChangeSet
 from perform.program.state import ProgramState
+from perform.rates import RateMeter
 from perform.render.host import EngineStats
 from perform.session import Session
-from perform.stream.output import RateMeter
 from perform.tui.messages import Changed, Kind, NoticePosted
 
 MONITOR_SIZE = 200

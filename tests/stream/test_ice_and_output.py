@@ -7,8 +7,8 @@ import time
 import pytest
 
 from perform.errors import StreamError
+from perform.rates import RateMeter
 from perform.stream.ice import check_host_addresses, is_local_url, select_ice_servers
-from perform.stream.output import RateMeter
 
 PUBLIC_STUN = [{"urls": ["stun:stun.l.google.com:19302"], "username": None, "credential": None}]
 

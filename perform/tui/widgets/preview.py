@@ -10,8 +10,8 @@ from rich.segment import Segment
 from textual.strip import Strip
 from textual.widget import Widget
 
+from perform.rates import RateMeter
 from perform.render.mailbox import Frame, FrameMailbox
-from perform.stream.output import RateMeter
 from perform.tui.halfblock import fit_cells, to_segment_lines
 
 
