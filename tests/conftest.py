@@ -25,6 +25,19 @@ def small_config(**engine) -> AppConfig:
     )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A segfault (a C extension: rtmidi, libjack, PyAV) prints only the crashing
+    thread's stack, in full: pytest's default dumps every thread, newest first, and a
+    CI log cut in the middle then hides the one that crashed."""
+    import faulthandler
+
+    from _pytest.faulthandler import fault_handler_stderr_fd_key
+
+    fd = session.config.stash.get(fault_handler_stderr_fd_key, None)
+    if fd is not None:
+        faulthandler.enable(file=fd, all_threads=False)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_user_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The tester's own ~/.config/perform (mappings, shows, config.toml) must not shadow the

@@ -86,7 +86,7 @@ class VirtualController:
     def unplug(self) -> None:
         if self._reader is not None:
             self._reading.clear()
-            self._reader.join(2)
+            self._reader.join()  # never close a port it may still read: rtmidi would segfault
             self._reader = None
         for port in (self._out, self._in):
             if port is not None:

@@ -90,7 +90,7 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
     with contextlib.suppress(TimeoutError):  # a short count is reported as such
         await asyncio.wait_for(done.wait(), timeout=count * SPACING + 20)
     lag = await probe.stop()
-    thread.join(5)
+    thread.join()  # it sends a bounded count; the port is deleted after (rtmidi would segfault)
     unsubscribe()
     unmonitor()
     return samples, inside, lag

@@ -14,6 +14,10 @@ found again.
   ``[midi] poll`` seconds, in a worker thread so a slow backend never blocks the loop).
   A device whose port vanished is shown as LOST (``DEVICE_STATE``) and reopened by
   name when it comes back; a port that matches a shipped profile loads it.
+* **Closing.** python-rtmidi segfaults on any call to a port once it is closed, and a
+  scan lists through the ports the app has open (see :class:`~perform.inputs.ports.
+  PortScanner`). Listing and closing take one lock, so quitting while a scan is still
+  running in its worker thread (cancelled, but threads cannot be) waits for it.
 * **Clock.** Clock, start, stop, continue and song position go to ``MIDI_CLOCK`` with
   the time they arrived (taken on the rtmidi thread), not to the mapper.
 """
@@ -118,6 +122,8 @@ class MidiInput:
     _reader: Any = None
     _inbox: collections.deque = field(default_factory=lambda: collections.deque(maxlen=INBOX_LIMIT))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ports_lock: threading.Lock = field(default_factory=threading.Lock)
+    """Held while rtmidi ports are listed through or closed (worker threads)."""
     _scheduled: bool = False
     _last_drain: float = float("-inf")
     _mapper_version: int = -1
@@ -154,8 +160,7 @@ class MidiInput:
                 self._reader.remove(link.pattern)
             self._reader.stop()
         if self._loop is not None:
-            await self._loop.run_in_executor(None, _close_all, links)
-            await self._loop.run_in_executor(None, self._scanner.close)
+            await self._loop.run_in_executor(None, self._close_all, links)
             if self._identity is not None:
                 await self._loop.run_in_executor(None, self._identity.close)
                 self._identity = None
@@ -231,6 +236,10 @@ class MidiInput:
         name but unconnected (see :mod:`perform.inputs.jackid`). ALSA gives a replugged
         device a new client number, so its name changes and the name check suffices.
         """
+        with self._ports_lock:
+            return self._list_ports_locked()
+
+    def _list_ports_locked(self) -> tuple[list[str], list[str], dict[str, bool]]:
         links = list(self.links.values())
         borrow_in = next((k.in_port for k in links if k.in_port is not None), None)
         borrow_out = next((k.out_port for k in links if k.out_port is not None), None)
@@ -252,7 +261,7 @@ class MidiInput:
         if link.in_port is not None and (port != link.in_name or stale):
             self._reader.remove(link.pattern)
             old, link.in_port = link.in_port, None
-            await self._loop.run_in_executor(None, rtports.close, old)
+            await self._loop.run_in_executor(None, self._close, old)
             if port is None or stale:
                 link.state = "lost"
                 self._device_state(link, "in", "lost", link.in_name)
@@ -300,7 +309,7 @@ class MidiInput:
         assert self._loop is not None
         if link.out_port is not None and (port != link.out_name or stale):
             old, link.out_port = link.out_port, None
-            await self._loop.run_in_executor(None, rtports.close, old)
+            await self._loop.run_in_executor(None, self._close, old)
             self._device_state(link, "out", "lost", link.out_name)
         if port is None or link.out_port is not None:
             return
@@ -493,9 +502,15 @@ class MidiInput:
                 return link
         return None
 
+    # --- closing (worker thread) --------------------------------------------------------
+    def _close(self, port: Any) -> None:
+        with self._ports_lock:
+            rtports.close(port)
 
-def _close_all(links: list[Link]) -> None:
-    for link in links:
-        for port in (link.in_port, link.out_port):
-            if port is not None:
-                rtports.close(port)
+    def _close_all(self, links: list[Link]) -> None:
+        with self._ports_lock:
+            for link in links:
+                for port in (link.in_port, link.out_port):
+                    if port is not None:
+                        rtports.close(port)
+            self._scanner.close()

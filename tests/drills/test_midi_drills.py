@@ -171,3 +171,37 @@ async def test_a_fader_flood_is_decoded_per_tick_and_no_press_between_its_moves_
     finally:
         unsubscribe()
         await session.stop()
+
+
+async def test_quitting_during_a_slow_port_scan_waits_for_it_instead_of_crashing(
+    controllers, monkeypatch
+):
+    """Quit while a port scan is still listing (a starved CPU, a slow backend): the scan
+    runs in a worker thread on the app's open ports, which stop used to close under it
+    (python-rtmidi segfaults on any call to a closed port). Stop now waits for it."""
+    from perform.inputs import ports
+
+    nano = VirtualController("nanoKONTROL2")
+    controllers.append(nano)
+    session = make_session(control_config(), mappings=["nanokontrol2"])
+    devices = DeviceLog(session)
+    await session.start(engine=False)
+    midi = session.component(MidiInput)
+    await eventually(lambda: devices.count("out", "connected") == 1, timeout=30)
+    listing = threading.Event()
+    listed: list[tuple[list[str], list[str]]] = []
+    real_list = ports.PortScanner.list
+
+    def slow_list(self, borrow_in=None, borrow_out=None):
+        listing.set()
+        time.sleep(0.5)  # the scan is still running when stop closes the ports
+        listed.append(real_list(self, borrow_in, borrow_out))
+        return listed[-1]
+
+    monkeypatch.setattr(ports.PortScanner, "list", slow_list)
+    assert midi._rescan is not None
+    midi._rescan.set()
+    await eventually(listing.is_set, timeout=30, what="the scan to start")
+    await session.stop()
+    assert listed and any(p.startswith("nanoKONTROL2") for p in listed[0][0])
+    nano.cc(32, 127)  # the controller is still fine after the app let go of it
