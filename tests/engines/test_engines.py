@@ -132,3 +132,58 @@ def test_life_follows_conways_rule():
     assert engine.state[9:12, 10].tolist() == [1.0, 1.0, 1.0] and engine.state.sum() == 3
     engine.step(p)
     assert engine.state[10, 9:12].tolist() == [1.0, 1.0, 1.0] and engine.state.sum() == 3
+
+
+def _smoothlife_reference(m, n, bounds, an, am, dt, a):
+    """The transition straight from ca-prototype.md section 2.2, in float64."""
+
+    def s(x, edge, width):
+        return 1.0 / (1.0 + np.exp((edge - x) / width))
+
+    b1, b2, d1, d2 = bounds
+    birth = s(n, b1, an) * (1 - s(n, b2, an))
+    survival = s(n, d1, an) * (1 - s(n, d2, an))
+    sm = s(m, 0.5, am)
+    step = birth + sm * (survival - birth)
+    return np.clip(a + dt * (2 * step - 1), 0, 1)
+
+
+@pytest.mark.parametrize(
+    "bounds, alpha_n",
+    [
+        ((0.278, 0.365, 0.267, 0.445), 0.028),  # the defaults: one exp for four thresholds
+        ((0.15, 0.55, 0.45, 0.65), 1 / 64),  # the factored form's limit, bounds at range ends
+        ((0.45, 0.25, 0.15, 0.30), 0.08),  # the other ends
+        ((0.278, 0.365, 0.267, 0.445), 0.005),  # alpha_n's minimum: four exps
+    ],
+)
+def test_the_smoothlife_transition_is_the_papers(bounds, alpha_n):
+    from engines.smoothlife import FACTORED_ALPHA_MIN
+
+    engine = engine_for("sl_gliders", world=128)
+    rng = np.random.default_rng(7)
+    shape = engine.a.shape
+    m = rng.uniform(-0.01, 1.01, shape).astype(np.float32)
+    n = rng.uniform(-0.01, 1.01, shape).astype(np.float32)
+    n[:4] = np.linspace(0.0, 1.0, shape[1], dtype=np.float32)  # every threshold crossed
+    a = rng.random(shape, dtype=np.float32)
+    engine.a[...] = a
+    am, dt = 0.147, 0.12
+    want = _smoothlife_reference(
+        m.astype(np.float64), n.astype(np.float64), bounds, alpha_n, am, dt, a
+    )
+    engine._transition_cpu(m, n, bounds, alpha_n, am, dt)
+    assert engine.a.dtype == np.float32 and np.isfinite(engine.a).all()
+    np.testing.assert_allclose(engine.a, want, atol=2e-6)
+    assert (alpha_n >= FACTORED_ALPHA_MIN) == (alpha_n != 0.005)
+
+
+def test_the_smoothlife_picture_is_the_blurred_state_to_the_power_1_4():
+    engine = engine_for("sl_gliders", world=128)
+    engine.a[...] = np.random.default_rng(3).random(engine.a.shape, dtype=np.float32)
+    engine.a[:8] = 0.0  # log 0: the picture is black there, not NaN
+    blurred = np.clip(engine.fft.inverse(engine.fft.forward(engine.a) * engine._blur), 0, 1)
+    engine._spectrum = None
+    picture = engine.density()
+    np.testing.assert_allclose(picture, blurred.astype(np.float64) ** 1.4, atol=2e-6)
+    assert np.isfinite(picture).all()
