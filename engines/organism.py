@@ -96,11 +96,14 @@ SETTLED_FRAMES = 12
 (a frozen picture reads as dead within a second; its total mass could not tell: a few
 blinkers kept it changing while the picture stood still, issue 15's diamoeba)."""
 
-STILL_CHANGE = 1e-4
+STILL_CHANGE = 1e-3
 """A continuous world whose living cells moved less than this (mean absolute change of
-the state per regulation) stands still: Gray-Scott at its highest feed freezes into
-spots (2e-5), medusa itself moves 5e-4 at its stillest (a 128 world), Lenia and
-SmoothLife 0.03-0.08. Standing still for a while is a crisis for homeostasis."""
+the state per regulation, over the living share) stands still, as the audience sees it:
+at 512 the living presets move 4e-3 (medusa, the slowest) to 0.4 (MNCA), while medusa
+at the ends of its feed or kill moved 2e-4 (0.16 per lit pixel on the frame, which reads
+as frozen below 0.5) and Gray-Scott at its highest feed freezes into spots (2e-5).
+Standing still for a while is a crisis for homeostasis. (At 128 medusa itself moves
+5e-4: a crisis at the preset's own values changes nothing.)"""
 
 VEIL_SECONDS = 1.5
 """How long a fresh nucleus takes to show (simulated seconds)."""

@@ -77,6 +77,18 @@ def test_a_rule_switched_mid_show_leaves_a_living_organism(preset, name, value):
     _judge(report)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize(("name", "value"), [("gray_scott.feed", 0.08), ("gray_scott.kill", 0.04)])
+def test_a_fader_end_that_freezes_medusa_is_caught_as_the_audience_sees_it(name, value):
+    """At 512^2 medusa at these ends kept changing by 2e-4 of its living cells a frame,
+    enough for homeostasis (which took 1e-4 for frozen) but invisible on stage (motion
+    0.16 per lit pixel): still for 12 s and more of 30 in this drill (17 s and 8 s in the sweep). (At 128^2 medusa itself moves that
+    little, so this drill runs at the size the issue judges.)"""
+    report = watch("medusa", SHOW_SECONDS, world=512, growth=GROWTH, overrides={name: value})
+    _judge(report)
+
+
 def test_the_strobing_parity_rule_is_not_offered():
     """B1357/S1357 turns every cell over every step: the frame strobed (flash 19 and a
     period-2 flicker of 3 at 128^2, 23 -> 130 at 512^2) whatever the preset, so no
