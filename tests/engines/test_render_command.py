@@ -99,11 +99,11 @@ def test_the_side_by_side_bench_times_both_trees_and_compares_their_frames(tmp_p
     from perform.bench import engines as bench
 
     here = Path(__file__).resolve().parents[2]
-    (same,) = bench.side_by_side(str(here), (("tide_pool", 64),), rounds=1, seconds=0.05)
+    (same,) = bench.side_by_side(str(here), (("tide_pool", 128),), rounds=1, seconds=0.05)
     m = same.metrics
     assert m["a_frames_per_s"] > 0 and m["b_frames_per_s"] > 0 and m["x_steps"] > 0
     assert m["look_mad"] == 0.0 and m["a_luma"] == m["b_luma"] > 1.0
-    assert same.params["world"] == 64 and "side by side" in same.note
+    assert same.params["world"] == 128 and "side by side" in same.note
     assert same.params["a_kernels"] == same.params["b_kernels"] == "off (PERFORM_NUMBA=0)"
 
     other = tmp_path / "other"
@@ -113,7 +113,7 @@ def test_the_side_by_side_bench_times_both_trees_and_compares_their_frames(tmp_p
     palette = other / "engines" / "palette.py"
     text = palette.read_text(encoding="utf-8")
     palette.write_text(text.replace("OPACITY_GAMMA = 0.85", "OPACITY_GAMMA = 0.4"))
-    (changed,) = bench.side_by_side(str(other), (("tide_pool", 64),), rounds=1, seconds=0.05)
+    (changed,) = bench.side_by_side(str(other), (("tide_pool", 128),), rounds=1, seconds=0.05)
     assert changed.metrics["look_mad"] > 1.0
     assert changed.metrics["a_luma"] > changed.metrics["b_luma"]
 
