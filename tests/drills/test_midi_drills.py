@@ -23,13 +23,18 @@ NANO_LED_CCS = {*range(32, 40), *range(48, 56), *range(64, 72), 41, 42, 43, 44, 
 REPLUGS = 20
 
 
-async def test_twenty_quick_replugs_are_all_detected_and_the_leds_resent(controllers):
+async def _started_with_a_nano(controllers: list) -> tuple:
+    """A nanoKONTROL2 plugged in and a session (no engine) started with its mapping."""
     nano = VirtualController("nanoKONTROL2")
     controllers.append(nano)
     session = make_session(control_config(), mappings=["nanokontrol2"])
     devices = DeviceLog(session)
     await session.start(engine=False)
-    midi = session.component(MidiInput)
+    return nano, session, devices, session.component(MidiInput)
+
+
+async def test_twenty_quick_replugs_are_all_detected_and_the_leds_resent(controllers):
+    nano, session, devices, midi = await _started_with_a_nano(controllers)
     try:
         await eventually(lambda: devices.count("out", "connected") == 1, timeout=30)
         await eventually(
@@ -181,12 +186,7 @@ async def test_quitting_during_a_slow_port_scan_waits_for_it_instead_of_crashing
     (python-rtmidi segfaults on any call to a closed port). Stop now waits for it."""
     from perform.inputs import ports
 
-    nano = VirtualController("nanoKONTROL2")
-    controllers.append(nano)
-    session = make_session(control_config(), mappings=["nanokontrol2"])
-    devices = DeviceLog(session)
-    await session.start(engine=False)
-    midi = session.component(MidiInput)
+    nano, session, devices, midi = await _started_with_a_nano(controllers)
     await eventually(lambda: devices.count("out", "connected") == 1, timeout=30)
     listing = threading.Event()
     listed: list[tuple[list[str], list[str]]] = []
