@@ -16,8 +16,6 @@ import math
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
-import numpy
-
 from engines import gpu, kernels, seeds
 from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
@@ -223,7 +221,7 @@ class SmoothLife(FieldEngine):
             return out
         # exp(1.4 log x): NumPy's float32 power is a scalar powf per cell, its exp and
         # log are vectorised (half the time at 1024); log 0 = -inf gives exp(-inf) = 0.
-        with numpy.errstate(divide="ignore"):
+        with xp.errstate(divide="ignore"):  # xp is NumPy here
             xp.log(out, out=out)
         out *= 1.4
         xp.exp(out, out=out)
