@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 _NO_START_SERVER = 0x01
 _NAME = b"perform ports"
+CLOSE_WAIT = 2.0
+"""Seconds quitting waits for libjack to close the lookup client."""
 
 
 class JackIdentity:
@@ -97,9 +99,23 @@ class JackIdentity:
                     lib.jack_free(peers)
             return found
 
-    def close(self) -> None:
+    def close(self, wait: float = CLOSE_WAIT) -> None:
+        """Close the client, waiting at most ``wait`` seconds: ``jack_client_close``
+        waits for the server, and a server stuck in a cycle (a loaded machine, a client
+        that stopped answering) once kept it, and with it quitting, waiting for good."""
         with self._lock:
-            if self._client is not None and self._lib is not None:
-                with contextlib.suppress(Exception):
-                    self._lib.jack_client_close(self._client)
-            self._client = None
+            client, lib, self._client = self._client, self._lib, None
+        if client is None or lib is None:
+            return
+        closing = threading.Thread(
+            target=_close_client, args=(lib, client), name="perform-jack-close", daemon=True
+        )
+        closing.start()
+        closing.join(wait)
+        if closing.is_alive():
+            log.warning("JACK did not close the port-lookup client within %.0f s; left it", wait)
+
+
+def _close_client(lib: ctypes.CDLL, client: int) -> None:
+    with contextlib.suppress(Exception):
+        lib.jack_client_close(client)
