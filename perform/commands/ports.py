@@ -57,12 +57,15 @@ def report(config: AppConfig, mappings: list[str]) -> list[str]:
     hub = ControlHub(validation_store(config), EventBus(), config, mappings)
     key = ports.backend_key(config.midi.backend)
     lines = [f'MIDI backend: {key} ([midi] backend = "{config.midi.backend}")']
+    scanner = ports.PortScanner(key)
     try:
         with ports.quiet_stderr():
-            inputs, outputs = ports.PortScanner(key).list()
+            inputs, outputs = scanner.list()
     except Exception as exc:
         lines.append(f"  unavailable: {ports.backend_hint(key, exc)}")
         inputs, outputs = [], []
+    finally:
+        scanner.close()
     patterns = hub.midi_patterns()
     owners: dict[str, Any] = {p: d for p, d in patterns}
     in_claims = ports.assign(inputs, [p for p, _ in patterns])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -43,13 +44,15 @@ def test_ports_lists_jack_ports_and_the_profile_that_opens_them(controllers, tmp
     assert "OSC in: udp://127.0.0.1:0" in out
 
 
-def test_ports_explains_a_missing_backend(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("JACK_DEFAULT_SERVER", "perform-no-such-server")
-    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+def test_ports_explains_a_missing_backend(tmp_path):
+    # In its own process: setting JACK_DEFAULT_SERVER in this one would race the getenv()
+    # of C threads earlier tests left running (glibc's setenv is not thread-safe), and a
+    # CI run once died of a segfault right here.
+    env = dict(os.environ, JACK_DEFAULT_SERVER="perform-no-such-server", JACK_NO_START_SERVER="1")
     config = write_config(tmp_path, '[midi]\nbackend = "jack"\n')
-    assert main(["--config", str(config), "ports"]) == 0
-    out = capsys.readouterr().out
-    assert "JACK MIDI is not available" in out and "Start a JACK server" in out
+    done = run_perform("--config", str(config), "ports", env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "JACK MIDI is not available" in done.stdout and "Start a JACK server" in done.stdout
 
 
 def test_check_good_bad_and_unknown_files(tmp_path, capsys):
