@@ -51,6 +51,27 @@ def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-unty
 
 
 @_jit
+def mnca(a, r0, r1, r2, rings, l0, h0, l1, h1, l2, h2, two_delta, k_delta):  # type: ignore[no-untyped-def]
+    """MNCA's rule in one pass: ``+delta`` per ring whose average lies in its band,
+    ``-delta`` per ring whose doesn't (gpu.py ``mnca``). ``r0..r2`` are the rings'
+    averages (``rings`` of them used; pass any array for the others). Each ring is its
+    own argument, not a stacked array with a loop over it: that form measured 22 ms at
+    1024, this one 0.6 (NumPy: 3.7)."""
+    n = a.shape[0]
+    for y in range(n):
+        for x in range(n):
+            v = r0[y, x]
+            active = ONE if (v >= l0 and v <= h0) else ZERO
+            if rings > 1:
+                v = r1[y, x]
+                active += ONE if (v >= l1 and v <= h1) else ZERO
+            if rings > 2:
+                v = r2[y, x]
+                active += ONE if (v >= l2 and v <= h2) else ZERO
+            a[y, x] = _clamp01(a[y, x] + (active * two_delta - k_delta))
+
+
+@_jit
 def perturb(a, prev, contain, sx, sy, centre, n1, n2, rc, rs, camp, shake, still):  # type: ignore[no-untyped-def]
     """Containment, stir, centre noise and velocity-gated noise in one pass, only where
     there is life (gpu.py ``perturb``; the NumPy code in ``engines/support.py``)."""

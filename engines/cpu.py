@@ -53,8 +53,8 @@ _thread: threading.Thread | None = None
 _reason: str | None = None
 
 
-KERNELS = ("gray_scott", "perturb", "advect", "sharpen", "signals", "coordinates", "pool4",
-           "glow_apply", "compose")  # fmt: skip
+KERNELS = ("gray_scott", "mnca", "perturb", "advect", "sharpen", "signals", "coordinates",
+           "pool4", "glow_apply", "compose")  # fmt: skip
 """Every kernel of ``engines/_cpu_kernels.py``, each compiled by the loader."""
 
 
@@ -148,6 +148,16 @@ def gray_scott_substep(
     _k().gray_scott(u, v, mask, _F(feed), _F(kill), _F(du), _F(dv), _F(h), u2, v2)
 
 
+def mnca_update(avg: Any, bounds: list[tuple[float, float]], delta: float, a: Any) -> None:
+    """MNCA's rule on ``a`` from 1-3 rings' averages ``avg`` and their ``(low, high)``
+    bands (``gpu.mnca_update``)."""
+    rings = len(bounds)
+    planes = [avg[min(i, rings - 1)] for i in range(3)]
+    padded = list(bounds) + [(1.0, 0.0)] * (3 - rings)
+    flat = [_F(x) for pair in padded for x in pair]
+    _k().mnca(a, *planes, rings, *flat, _F(2.0 * delta), _F(rings * delta))
+
+
 def perturb(
     a: Any, prev: Any, contain: Any, sx: Any, sy: Any, centre: Any, n1: Any, n2: Any,
     rc: float, rs: float, camp: float, shake: float, still: float,
@@ -229,6 +239,7 @@ def _warm_calls(k: Any) -> list[Any]:
     tscale = _F((T_LEVELS - 1) / (T_MAX - T_MIN))
     return [
         lambda: k.gray_scott(u, v, f, _F(0.03), _F(0.06), _F(0.2), _F(0.1), one, a, b),
+        lambda: k.mnca(u, f, f, f, 3, *(one,) * 6, one, one),
         # the noise windows are strided views of a larger pool, plain and transposed
         lambda: k.perturb(u, v, f, f, f, f, pool[0, :8, :8], pool[1, :8, :8].T, *(one,) * 5),
         lambda: k.advect(u, f, f, c),

@@ -76,11 +76,12 @@ class Spectral:
         return self._fft.irfft2(spectrum, s=shape, workers=self.workers, overwrite_x=True)
 
     def convolve(self, spectrum: Any, kernels: Any, out: Any) -> Any:
-        """``irfft2(spectrum * kernels[i])`` for every kernel, as a ``(k, n, n)`` array.
+        """``irfft2(spectrum * kernels[i])`` for every kernel: ``result[i]`` is the i-th.
 
-        On the CPU it is written into ``out`` (and returned); on the GPU the batched
-        inverse transform's own result is returned (from CuPy's memory pool), which
-        saves a copy per step.
+        On the GPU a ``(k, n, n)`` array: ``out`` through the direct plans, else the
+        batched inverse transform's own result (from CuPy's memory pool). On the CPU a
+        list of the transforms' own arrays: SciPy cannot write into ``out``, and copying
+        each result there cost 0.7 ms per kernel at 1024.
         """
         xp = self.xp
         plans = self._plans
@@ -90,10 +91,11 @@ class Spectral:
             product = spectrum[None] * kernels  # one multiply for the whole stack
             return self.inverse(product)  # one batched C2R transform
         scratch = xp.empty_like(spectrum)
+        results = []
         for i in range(kernels.shape[0]):
             xp.multiply(spectrum, kernels[i], out=scratch)
-            out[i] = self.inverse(scratch)
-        return out
+            results.append(self.inverse(scratch))  # overwrites scratch, which is free
+        return results
 
     def spectra(self, fields: Any) -> Any:
         """Kernel spectra of real ``(k, n, n)`` kernels, as one complex64 stack."""

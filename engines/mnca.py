@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any, cast
 
-from engines import gpu, kernels, seeds
+from engines import cpu, gpu, kernels, seeds
 from engines.base import Breath, FieldEngine, Look, ParamDecl, param
 from engines.fft import Spectral
 from engines.seeds import SeedSpec
@@ -148,6 +148,9 @@ class Mnca(FieldEngine):
         ]
         if self.backend.is_gpu:
             gpu.mnca_update(avg, bounds, delta, self.a)
+            return
+        if cpu.ready():
+            cpu.mnca_update(avg, bounds, delta, self.a)
             return
         count, mask, mask2 = self._count, self._mask, self._mask2
         count.fill(0.0)

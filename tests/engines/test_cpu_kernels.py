@@ -94,6 +94,30 @@ def test_the_block_laplacian_wraps_across_every_block_edge():
     np.testing.assert_allclose(engine._laplacian(a, np.empty_like(a)), expected, atol=2e-6)
 
 
+@pytest.mark.parametrize("rings", [1, 2, 3])
+@pytest.mark.usefixtures("kernels")
+@slow[0]
+@slow[1]
+def test_the_fused_mnca_rule_is_the_numpy_one(monkeypatch, rings):
+    params = {**preset_values("mnca_mitosis"), "mnca.rings": rings}
+    fused, reference = (
+        Organism(numpy_backend(), "mnca", 96, 1, get_preset("mnca_mitosis").seed, params=params)
+        for _ in range(2)
+    )
+    for organism in (fused, reference):
+        organism.engine.sync_structure(params)
+    start = fused.engine.a.copy()
+    kernels = cpu._kernels
+    for _ in range(5):
+        monkeypatch.setattr(cpu, "_kernels", None)
+        reference.engine.advance(params)
+        monkeypatch.setattr(cpu, "_kernels", kernels)
+        fused.engine.advance(params)
+    assert fused.engine.structure.shape[0] == rings
+    assert np.abs(fused.engine.a - start).mean() > 0.01  # the rule moved the world
+    np.testing.assert_array_equal(fused.engine.a, reference.engine.a)  # same float32 sums
+
+
 @pytest.mark.usefixtures("kernels")
 @slow[0]
 @slow[1]
