@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from engines import numpy_backend
 from perform.config import AppConfig
+from perform.inputs.jackd import ENV_KEYS
 from perform.session import Session
 
 
@@ -36,6 +38,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     fd = session.config.stash.get(fault_handler_stderr_fd_key, None)
     if fd is not None:
         faulthandler.enable(file=fd, all_threads=False)
+    # The JACK variables the session's JACK server sets exist from the start (naming no
+    # server): adding a variable makes glibc reallocate the environment, and a C thread an
+    # earlier test left (libjack's, rtmidi's) calling getenv() meanwhile reads freed memory.
+    # Replacing a value that exists reallocates nothing.
+    os.environ.setdefault("JACK_DEFAULT_SERVER", f"perform-tests-{os.getpid()}-none")
+    for key in ENV_KEYS[1:]:
+        os.environ.setdefault(key, "1")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -45,9 +45,9 @@ def test_ports_lists_jack_ports_and_the_profile_that_opens_them(controllers, tmp
 
 
 def test_ports_explains_a_missing_backend(tmp_path):
-    # In its own process: setting JACK_DEFAULT_SERVER in this one would race the getenv()
-    # of C threads earlier tests left running (glibc's setenv is not thread-safe), and a
-    # CI run once died of a segfault right here.
+    # In its own process, as a user runs it: here libjack would open a client to a server
+    # that does not exist while this process holds clients on the test server (libjack keeps
+    # process-wide state), and one CI run died of a segfault in a C thread at this test.
     env = dict(os.environ, JACK_DEFAULT_SERVER="perform-no-such-server", JACK_NO_START_SERVER="1")
     config = write_config(tmp_path, '[midi]\nbackend = "jack"\n')
     done = run_perform("--config", str(config), "ports", env=env, timeout=60)
