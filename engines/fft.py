@@ -75,24 +75,34 @@ class Spectral:
             return self._fft.irfft2(spectrum, s=shape)
         return self._fft.irfft2(spectrum, s=shape, workers=self.workers, overwrite_x=True)
 
-    def convolve(self, spectrum: Any, kernels: Any, out: Any) -> Any:
+    def buffer(self, k: int) -> Any:
+        """Room for :meth:`convolve`'s results with up to ``k`` kernels, for the caller to
+        keep: a ``(k, n, n)`` float32 array on the GPU (the direct plans write into it),
+        None on the CPU (SciPy returns arrays of its own)."""
+        if not self.backend.is_gpu:
+            return None
+        return self.xp.empty((k, self.n, self.n), dtype=self.xp.float32)
+
+    def convolve(self, spectrum: Any, kernels: Any, out: Any = None) -> Any:
         """``irfft2(spectrum * kernels[i])`` for every kernel: ``result[i]`` is the i-th.
 
-        On the GPU a ``(k, n, n)`` array: ``out`` through the direct plans, else the
-        batched inverse transform's own result (from CuPy's memory pool). On the CPU a
-        list of the transforms' own arrays: SciPy cannot write into ``out``, and copying
-        each result there cost 0.7 ms per kernel at 1024.
+        On the GPU a ``(k, n, n)`` array: the first ``k`` of ``out`` (a :meth:`buffer`)
+        through the direct plans, else the batched inverse transform's own result (from
+        CuPy's memory pool). On the CPU a list of the transforms' own arrays: SciPy cannot
+        write into a buffer, and copying each result into one cost 0.7 ms per kernel at
+        1024.
         """
         xp = self.xp
         plans = self._plans
-        if plans is not None and out.flags.c_contiguous and out.shape[0] == kernels.shape[0]:
-            return plans.convolve(spectrum, kernels, out)
+        k = kernels.shape[0]
+        if plans is not None and out is not None and out.shape[0] >= k:
+            return plans.convolve(spectrum, kernels, out[:k])  # a buffer's rows are contiguous
         if self.backend.is_gpu:
             product = spectrum[None] * kernels  # one multiply for the whole stack
             return self.inverse(product)  # one batched C2R transform
         scratch = xp.empty_like(spectrum)
         results = []
-        for i in range(kernels.shape[0]):
+        for i in range(k):
             xp.multiply(spectrum, kernels[i], out=scratch)
             results.append(self.inverse(scratch))  # overwrites scratch, which is free
         return results

@@ -83,9 +83,8 @@ class Lenia(FieldEngine):
 
     def allocate(self) -> None:
         super().allocate()
-        xp, n = self.xp, self.world
-        self._u = xp.empty((1, n, n), dtype=xp.float32)
-        self.fft = Spectral(self.backend, n)
+        self.fft = Spectral(self.backend, self.world)
+        self._u = self.fft.buffer(1)
 
     def initial(self, spec: SeedSpec, rng: Any) -> Any:
         n = self.world

@@ -93,11 +93,11 @@ class Mnca(FieldEngine):
     def allocate(self) -> None:
         super().allocate()
         xp, n = self.xp, self.world
-        self._avg = xp.empty((MAX_RINGS, n, n), dtype=xp.float32)
         self._count = xp.empty((n, n), dtype=xp.float32)
         self._mask = xp.empty((n, n), dtype=xp.bool_)
         self._mask2 = xp.empty((n, n), dtype=xp.bool_)
         self.fft = Spectral(self.backend, n)
+        self._avg = self.fft.buffer(MAX_RINGS)
         self._last = xp.zeros((n, n), dtype=xp.float32)
 
     def load(self, host: Any) -> None:
@@ -140,7 +140,7 @@ class Mnca(FieldEngine):
         xp = self.xp
         k = self.structure.shape[0]
         self._last[...] = self.a
-        avg = self.fft.convolve(self.fft.forward(self.a), self.structure, self._avg[:k])
+        avg = self.fft.convolve(self.fft.forward(self.a), self.structure, self._avg)
         delta = param(params, "mnca.delta", 0.04)
         bounds = [
             (param(params, f"mnca.ring{i}_low", 0.1), param(params, f"mnca.ring{i}_high", 0.3))

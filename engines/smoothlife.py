@@ -92,12 +92,12 @@ class SmoothLife(FieldEngine):
     def allocate(self) -> None:
         super().allocate()
         xp, n = self.xp, self.world
-        self._mn = xp.empty((2, n, n), dtype=xp.float32)
         self._tmp = xp.empty((n, n), dtype=xp.float32)
         self._tmp2 = xp.empty((n, n), dtype=xp.float32)
         self._tmp3 = xp.empty((n, n), dtype=xp.float32)
         self._picture_field = xp.zeros((n, n), dtype=xp.float32)
         self.fft = Spectral(self.backend, n)
+        self._mn = self.fft.buffer(2)
         self._blur = self.fft.gaussian(2.0 * kernels.scale(n))
         self._blurred = xp.empty_like(self._blur)
         self._spectrum: Any = None

@@ -42,9 +42,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # server): adding a variable makes glibc reallocate the environment, and a C thread an
     # earlier test left (libjack's, rtmidi's) calling getenv() meanwhile reads freed memory.
     # Replacing a value that exists reallocates nothing.
-    os.environ.setdefault("JACK_DEFAULT_SERVER", f"perform-tests-{os.getpid()}-none")
-    for key in ENV_KEYS[1:]:
-        os.environ.setdefault(key, "1")
+    no_server = {"JACK_DEFAULT_SERVER": f"perform-tests-{os.getpid()}-none"}
+    for key in ENV_KEYS:
+        os.environ.setdefault(key, no_server.get(key, "1"))
 
 
 @pytest.fixture(autouse=True, scope="session")

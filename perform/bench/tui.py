@@ -62,7 +62,7 @@ async def measure(
     )
     app = PerformApp(session, live=True)
     updates = 0
-    senders: list[threading.Thread] = []
+    sender: threading.Thread | None = None
     try:
         async with app.run_test(size=(140, 40)) as pilot:
             deadline = time.monotonic() + start_within
@@ -90,7 +90,6 @@ async def measure(
             table.move_cursor(row=table.names.index("engine.speed"))
             sent: list[int] = []
             sender = threading.Thread(target=_flood, args=(out, rate, seconds, sent), daemon=True)
-            senders.append(sender)
             probe = LoopLagProbe()
             steps0, drawn0, t0 = session.host.total_steps, preview.frames_drawn, time.perf_counter()
             updates = 0
@@ -121,9 +120,8 @@ async def measure(
             steps = session.host.total_steps - steps0
             drawn = preview.frames_drawn - drawn0
     finally:
-        for sender in senders:
-            if sender.is_alive():
-                sender.join()  # never delete a port a thread still sends on: rtmidi segfaults
+        if sender is not None and sender.is_alive():
+            sender.join()  # never delete a port a thread still sends on: rtmidi segfaults
         out.close_port()
         out.delete()
     return {

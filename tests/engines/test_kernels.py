@@ -14,8 +14,7 @@ N = 64
 
 def convolve(kernel: np.ndarray, field: np.ndarray) -> np.ndarray:
     fft = Spectral(numpy_backend(), field.shape[0])
-    out = np.empty((1, *field.shape), np.float32)
-    return fft.convolve(fft.forward(field), fft.spectra(kernel[None]), out)[0]
+    return fft.convolve(fft.forward(field), fft.spectra(kernel[None]))[0]
 
 
 def centroid(field: np.ndarray) -> tuple[float, float]:
