@@ -53,8 +53,8 @@ _thread: threading.Thread | None = None
 _reason: str | None = None
 
 
-KERNELS = ("gray_scott", "mnca", "perturb", "advect", "sharpen", "signals", "coordinates",
-           "pool4", "glow_apply", "compose")  # fmt: skip
+KERNELS = ("gray_scott", "mnca", "measure", "perturb", "advect", "sharpen", "signals",
+           "coordinates", "pool4", "glow_apply", "compose")  # fmt: skip
 """Every kernel of ``engines/_cpu_kernels.py``, each compiled by the loader."""
 
 
@@ -158,6 +158,13 @@ def mnca_update(avg: Any, bounds: list[tuple[float, float]], delta: float, a: An
     _k().mnca(a, *planes, rings, *flat, _F(2.0 * delta), _F(rings * delta))
 
 
+def measure(field: Any, last: Any) -> tuple[float, float, float]:
+    """Coverage, mass and mean change of ``field`` since ``last``; ``last`` becomes
+    ``field`` (``Organism._measure``)."""
+    alive, mass, changed = _k().measure(field, last)
+    return float(alive), float(mass), float(changed)
+
+
 def perturb(
     a: Any, prev: Any, contain: Any, sx: Any, sy: Any, centre: Any, n1: Any, n2: Any,
     rc: float, rs: float, camp: float, shake: float, still: float,
@@ -240,6 +247,7 @@ def _warm_calls(k: Any) -> list[Any]:
     return [
         lambda: k.gray_scott(u, v, f, _F(0.03), _F(0.06), _F(0.2), _F(0.1), one, a, b),
         lambda: k.mnca(u, f, f, f, 3, *(one,) * 6, one, one),
+        lambda: k.measure(u, v),
         # the noise windows are strided views of a larger pool, plain and transposed
         lambda: k.perturb(u, v, f, f, f, f, pool[0, :8, :8], pool[1, :8, :8].T, *(one,) * 5),
         lambda: k.advect(u, f, f, c),

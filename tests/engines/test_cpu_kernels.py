@@ -121,6 +121,32 @@ def test_the_fused_mnca_rule_is_the_numpy_one(monkeypatch, rings):
 @pytest.mark.usefixtures("kernels")
 @slow[0]
 @slow[1]
+def test_the_fused_vitals_are_the_numpy_ones(monkeypatch):
+    params = preset_values("coral")
+    fused, reference = (
+        Organism(numpy_backend(), "lenia", 96, 1, get_preset("coral").seed, params=params)
+        for _ in range(2)
+    )
+    kernels = cpu._kernels
+    for step in range(3):
+        for organism in (fused, reference):
+            organism.step(params)
+        # cells exactly at the threshold are not alive, in both (float32 0.05)
+        fused.engine.a[:2] = reference.engine.a[:2] = np.float32(0.05)
+        monkeypatch.setattr(cpu, "_kernels", None)
+        expected = [float(v) for v in reference._measure()]
+        monkeypatch.setattr(cpu, "_kernels", kernels)
+        got = fused._measure()
+        assert isinstance(got, tuple)  # the kernel ran, not the NumPy code
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+        if step:  # the change since the last call, then the state kept for the next
+            assert got[2] > 1e-4
+        np.testing.assert_array_equal(fused._last_state, fused.engine.a)
+
+
+@pytest.mark.usefixtures("kernels")
+@slow[0]
+@slow[1]
 def test_the_fused_advection_is_the_numpy_one(monkeypatch):
     n = 96
     strengths = (0.3, -0.6, 0.4, 0.5, 0.2, 0.7, -0.3)
