@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from perform.bench.alive import LIT_Y, luminance
+from perform.bench.liveness import LIT_Y, luminance
 
 
 def coherence(rgb: np.ndarray, window: float, blur: float = 0.0) -> float:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perform.bench.alive import MAX_FLICKER, Meter, flicker, luminance, watch
+from perform.bench.alive import watch
+from perform.bench.liveness import MAX_FLICKER, Meter, flicker, luminance
 
 
 def test_flicker_sees_period_two_and_four_alternation_but_not_drift():

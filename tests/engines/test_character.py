@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from engines import numpy_backend
-from perform.bench.alive import FPS, Meter
+from perform.bench.liveness import FPS, Meter
 from perform.render import offline
 from tests.engines.character import coherence, ring_fill
 

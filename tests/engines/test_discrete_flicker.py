@@ -26,7 +26,8 @@ import pytest
 from engines import numpy_backend
 from engines.color import Colourist
 from engines.cyclic import Cyclic
-from perform.bench.alive import MAX_FLASH, MAX_FLICKER, MIN_LIT, flicker, luminance, watch
+from perform.bench.alive import watch
+from perform.bench.liveness import MAX_FLASH, MAX_FLICKER, MIN_LIT, flicker, luminance
 from tests.engines.helpers import organism_for, params
 
 N = 128

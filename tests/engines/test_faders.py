@@ -23,7 +23,8 @@ from engines.catalog import load_preset_file
 from engines.flow import FLOW_PARAMS
 from engines.homeostasis import DANGER, FALL_SECONDS, RISE_SECONDS, Homeostasis
 from engines.life import RULES
-from perform.bench.alive import MAX_FLASH, MAX_STILL_SECONDS, MIN_LIT, watch
+from perform.bench.alive import watch
+from perform.bench.liveness import MAX_FLASH, MAX_STILL_SECONDS, MIN_LIT
 from perform.registry import build_store
 from tests.engines.helpers import ONE_PER_ENGINE, organism_for, params
 

@@ -119,7 +119,7 @@ def test_the_steady_look_holds_the_same_luma_on_the_device():
     the device: fed the same wave train stepping one state a frame, CuPy and NumPy hold
     the frame's mean luma to the same running level, and neither pulses with the cycle."""
     from engines.cyclic import Cyclic
-    from perform.bench.alive import MAX_FLICKER, flicker, luminance
+    from perform.bench.liveness import MAX_FLICKER, flicker, luminance
 
     n = 128
     yy, xx = np.mgrid[0:n, 0:n]
