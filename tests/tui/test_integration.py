@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 
 from perform.build import RunOptions, build_session
 from perform.config import AppConfig
@@ -80,11 +81,17 @@ async def test_learn_binds_the_next_control_and_writes_the_file(controllers, tmp
             for i in range(screen.query_one("#bindings").row_count)
         ]
         assert any("knob2" in row and "color.hue" in row for row in rows)
-        # The new binding plays at once, without a restart.
-        for value in (0, 20, 40, 64, 90, 127):
-            knobs.cc(17, value)
-            await asyncio.sleep(0.01)
-        await eventually(lambda: session.store.last_source("color.hue") == "midi")
+        # The new binding plays at once, without a restart: the knob is turned through the
+        # value (it picks up) until hue follows it, as a performer turns it. One sweep is
+        # not enough on a busy machine: a burst that lands in one input tick reaches the
+        # mapper as its last position only, and a pickup with no earlier position cannot
+        # see that the knob crossed the value on the way.
+        deadline = time.monotonic() + 30.0
+        while session.store.last_source("color.hue") != "midi":
+            assert time.monotonic() < deadline, "the learned knob never moved color.hue"
+            for value in (0, 64, 127, 64):
+                knobs.cc(17, value)
+                await asyncio.sleep(0.02)
         # Learning the same knob again proposes a conflict; r replaces, d deletes.
         screen.arm("color.brightness")
         knobs.cc(17, 10)
