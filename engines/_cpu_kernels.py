@@ -7,11 +7,13 @@ from typing import Any
 import numpy
 from numba import njit
 
+from engines import base
+
 _F = numpy.float32
 ZERO, ONE, TWO, HALF, QUARTER = _F(0.0), _F(1.0), _F(2.0), _F(0.5), _F(0.25)
 EDGE, DIAGONAL = _F(0.2), _F(0.05)
 SIXTEENTH, MIN_PEAK = _F(1.0 / 16.0), _F(0.05)
-ALIVE = _F(0.05)
+ALIVE = _F(base.ALIVE)  # compared in float32, as NumPy compares it
 
 
 def _jit(fn: Any) -> Any:

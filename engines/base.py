@@ -39,6 +39,9 @@ Role = Literal["safe", "rule", "structural"]
 #: Default slew (seconds) per role: safe params follow a fader almost at once, rule
 #: parameters glide so the organism survives, structural ones morph the kernel shape
 #: (rebuilt in the background as they glide).
+ALIVE = 0.05
+"""A cell counts as alive above this (coverage, regulation)."""
+
 ROLE_SMOOTHING: dict[Role, float] = {"safe": 0.08, "rule": 2.0, "structural": 2.0}
 
 
@@ -226,12 +229,12 @@ class Engine(ABC):
             field *= 1.0 - amount
 
     def measured(self) -> Any:
-        """The field coverage is measured on (alive where > 0.05): the state, not the picture."""
+        """The field coverage is measured on (alive above ``ALIVE``): the state, not the picture."""
         return self.density()
 
     def coverage(self) -> float:
         """Fraction of the world that is alive (synchronises the device; diagnostics)."""
-        return float((self.measured() > 0.05).mean())
+        return float((self.measured() > ALIVE).mean())
 
     # --- a picture of the bare engine (tools, tests) --------------------------------------
     def render(self, params: Mapping[str, Any], width: int, height: int) -> Any:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engines import cpu, seeds
-from engines.base import Engine, ParamDecl, for_wrapped
+from engines.base import ALIVE, Engine, ParamDecl, for_wrapped
 from engines.color import Colourist, Picture
 from engines.flow import FLOW_PARAMS, Flow
 from engines.homeostasis import Homeostasis
@@ -264,13 +264,13 @@ class Organism:
 
     # --- regulation -----------------------------------------------------------------------
     def _measure(self) -> Any:
-        xp = self.xp
         field = self.engine.measured()
         if self._last_state is None:
             self._last_state = field.copy()
         if self.engine.continuous and not self.backend.is_gpu and cpu.ready():
             return cpu.measure(field, self._last_state)  # the same three, in one pass
-        alive = (field > 0.05).mean(dtype=xp.float32)
+        xp = self.xp
+        alive = (field > ALIVE).mean(dtype=xp.float32)
         mass = field.mean(dtype=xp.float32)
         if self.engine.continuous:
             # How much a living cell moved since the last regulation (a frame).

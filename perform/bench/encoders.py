@@ -18,7 +18,7 @@ from typing import Any
 from perform.bench.common import Result, percentiles
 
 SUITE = "stream"
-"""The suite these results belong to."""
+"""The suite these results belong to (``perform bench stream``)."""
 SIZE = 512
 FPS = 30
 

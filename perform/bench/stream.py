@@ -30,6 +30,7 @@ from perform.bench.common import Result, percentiles, standalone_host
 from perform.bench.encoders import (
     FPS,
     SIZE,
+    SUITE,
     OtherLoad,
     compare,
     constant_quality,
@@ -38,7 +39,7 @@ from perform.bench.encoders import (
     texture_frames,
 )
 
-NAME = "stream"
+NAME = SUITE
 HELP = "VP8 vs H.264 beside the engine, frames/s and jitter into the track, store->channel latency"
 
 
