@@ -168,6 +168,35 @@ def test_the_fused_advection_is_the_numpy_one(monkeypatch):
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.usefixtures("kernels")
+@slow[0]
+@slow[1]
+def test_the_fused_whole_cell_motion_is_the_numpy_one(monkeypatch):
+    n = 96
+    strengths = (0.3, -0.6, 0.4, 0.5, 0.2, 0.7, -0.3)
+    params = {
+        "flow.motion": "cells",
+        **{f"flow.{k}": s for k, s in zip(FLOWS, strengths, strict=True)},
+    }
+    field = np.random.default_rng(4).random((n, n), dtype=np.float32)
+    fused, reference = Flow(numpy_backend(), n), Flow(numpy_backend(), n)
+    fused.set(params)
+    reference.set(params)
+    a, b = field.copy(), field.copy()
+    kernels = cpu._kernels
+    calls: list[str] = []
+    shift = cpu.shift
+    monkeypatch.setattr(cpu, "shift", lambda *args: calls.append("kernel") or shift(*args))
+    for _ in range(6):
+        monkeypatch.setattr(cpu, "_kernels", None)
+        reference.advect([b])
+        monkeypatch.setattr(cpu, "_kernels", kernels)
+        fused.advect([a])
+    assert calls == ["kernel"] * 6  # the fused flow ran the kernel, the reference NumPy
+    assert np.abs(a - field).mean() > 0.05  # the flow moved the field
+    np.testing.assert_array_equal(a, b)  # whole cells: the very same values, moved alike
+
+
 @pytest.mark.parametrize("preset", ["coral", "sl_worms", "mnca_coral"])  # Lenia, SmoothLife, MNCA
 @pytest.mark.usefixtures("kernels")
 @slow[0]
