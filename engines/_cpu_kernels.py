@@ -147,17 +147,6 @@ def advect(src, vy, vx, dst):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def shift(src, vy, vx, uy, ux, dst):  # type: ignore[no-untyped-def]
-    """Whole-cell back-trace of ``src`` with offsets ``(uy, ux)`` (flow.py ``Flow._shift``)."""
-    n = src.shape[0]
-    for y in range(n):
-        for x in range(n):
-            sy = _wrap(y + int(numpy.floor(uy - vy[y, x])), n)
-            sx = _wrap(x + int(numpy.floor(ux - vx[y, x])), n)
-            dst[y, x] = src[sy, sx]
-
-
-@_jit
 def sharpen(src, vy, vx, k, dst):  # type: ignore[no-untyped-def]
     """Undo the bilinear blur of ``advect``, clipped to 0..1 (gpu.py ``sharpen``)."""
     n = src.shape[0]

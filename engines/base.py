@@ -207,11 +207,6 @@ class Engine(ABC):
         """State arrays advected by flows (empty for discrete engines)."""
         return []
 
-    def kept(self) -> list[Any]:
-        """Earlier states the picture is made from (moved along with ``fields`` when the
-        flows move whole cells, see ``engines/flow.py``)."""
-        return []
-
     def nucleus(self, rng: Any, params: Mapping[str, Any]) -> Any:
         """A host (NumPy) patch in [0, 1] that grows into new life for this rule."""
         return seeds.gaussian_blob(25, 0.5, 0.5, 0.25) * 0.9

@@ -31,7 +31,7 @@ from typing import Any
 
 from engines.base import ParamDecl
 from engines.color import COLOR_PARAMS
-from engines.flow import FLOW_PARAMS, MOTION
+from engines.flow import FLOW_PARAMS
 from engines.organism import MIN_BAND, ORGANISM_PARAMS
 from engines.registry import ENGINES
 from engines.seeds import SEED_KINDS, SeedSpec
@@ -87,7 +87,7 @@ class Preset:
 
 def organism_params() -> tuple[ParamDecl, ...]:
     """Parameters every engine shares: colour, flows, life support."""
-    return (*COLOR_PARAMS, *FLOW_PARAMS, MOTION, *ORGANISM_PARAMS)
+    return (*COLOR_PARAMS, *FLOW_PARAMS, *ORGANISM_PARAMS)
 
 
 def all_params() -> tuple[ParamDecl, ...]:

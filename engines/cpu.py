@@ -53,7 +53,7 @@ _thread: threading.Thread | None = None
 _reason: str | None = None
 
 
-KERNELS = ("gray_scott", "mnca", "measure", "perturb", "advect", "shift", "sharpen", "signals",
+KERNELS = ("gray_scott", "mnca", "measure", "perturb", "advect", "sharpen", "signals",
            "coordinates", "pool4", "glow_apply", "compose")  # fmt: skip
 """Every kernel of ``engines/_cpu_kernels.py``, each compiled by the loader."""
 
@@ -176,11 +176,6 @@ def perturb(
     )
 
 
-def shift(field: Any, vy: Any, vx: Any, uy: Any, ux: Any, out: Any) -> None:
-    """Whole-cell back-trace of ``field`` into ``out`` (``flow.Flow._shift``)."""
-    _k().shift(field, vy, vx, _F(uy), _F(ux), out)
-
-
 def advect(field: Any, vy: Any, vx: Any, scratch: Any, sharpness: float = 1.0) -> None:
     """Bilinear back-trace into ``scratch``, then the anti-blur correction back into
     ``field`` (``gpu.advect``)."""
@@ -256,7 +251,6 @@ def _warm_calls(k: Any) -> list[Any]:
         # the noise windows are strided views of a larger pool, plain and transposed
         lambda: k.perturb(u, v, f, f, f, f, pool[0, :8, :8], pool[1, :8, :8].T, *(one,) * 5),
         lambda: k.advect(u, f, f, c),
-        lambda: k.shift(u, f, f, one, one, c),
         lambda: k.sharpen(c, f, f, _F(0.5), u),
         lambda: k.signals(u, v, a, b),
         lambda: k.coordinates(u, v, a, b, one, one, one, one, one, c, f.copy()),

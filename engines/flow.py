@@ -33,21 +33,11 @@ step costs four ``np.take`` gathers and a dozen multiply-adds (about twice the f
 kernels at 1024).
 An engine may keep part of the blur on purpose (MNCA keeps half: its soft "wash"
 regions are part of its look; the half that is undone is what drew the cross).
-
-``flow.motion = "cells"`` moves whole cells instead: every cell takes the value
-``floor(u - v)`` cells back along the flow, with one offset ``u`` in [0, 1) per axis and
-step from a low-discrepancy sequence. On average a cell moves at the flow's speed
-(``E[floor(u - v)] = -v``); no value is blended with another, and neighbours with the
-same velocity move together, so a lattice keeps its cells (its relative positions never
-diffuse). Where the velocity changes, one contour per step shears by a cell, at a new
-place every step. A fractional bilinear shift of half a cell per step dissolved
-mnca_coral's honeycomb into dashes within a second, even with all of its blur undone;
-exact whole-cell shifts kept it (issue 15).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from engines import cpu, gpu
@@ -72,23 +62,6 @@ _DOCS = {
 FLOW_PARAMS = tuple(
     ParamDecl(f"flow.{k}", 0.0, -1.0, 1.0, role="safe", smoothing=0.3, doc=_DOCS[k]) for k in FLOWS
 )
-
-
-MOTIONS = ("smooth", "cells")
-MOTION = ParamDecl(
-    "flow.motion",
-    "smooth",
-    kind="enum",
-    choices=MOTIONS,
-    doc="smooth: flows move by fractions of a cell (soft washes); "
-    "cells: by whole cells, at the same mean speed (crisp lattices keep their cells).",
-)
-_STRIDES = (0.6180339887498949, 0.41421356237309515)
-"""Steps of the offsets' additive recurrences (the golden ratio's and the silver ratio's
-fractional parts): successive offsets spread evenly over [0, 1), with no short period
-(a period of two or four steps flickered the picture: the plastic number's 2-D sequence,
-whose first stride repeats within 0.02 every four steps, alternated mnca_coral's mean
-luminance by 0.5 at 128^2, the golden ratio by 0.3)."""
 
 
 def strengths(params: Mapping[str, Any]) -> tuple[float, ...]:
@@ -176,9 +149,6 @@ class Flow:
         self.key: tuple[float, ...] = (0.0,) * len(FLOWS)
         self.active = False
         self.rebuilds = 0
-        self.cells = False
-        """Move by whole cells (``flow.motion = "cells"``) instead of bilinearly."""
-        self.shifts = 0
         self._vy: Any = None
         self._vx: Any = None
         self._index: list[Any] = []
@@ -190,7 +160,6 @@ class Flow:
 
     def set(self, params: Mapping[str, Any]) -> None:
         """Adopt the strengths in ``params`` (rebuilds the field only when they changed)."""
-        self.cells = params.get(MOTION.name, MOTION.default) == "cells"
         key = strengths(params)
         if key == self.key:
             return
@@ -233,16 +202,9 @@ class Flow:
         self._gather = xp.empty((n, n), dtype=xp.float32)
         self._second = xp.empty((n, n), dtype=xp.float32)
 
-    def advect(self, fields: list[Any], kept: Sequence[Any] = ()) -> None:
-        """Move every field along the flow by one step, in place.
-
-        ``kept`` are earlier states the picture is made from: the whole-cell motion moves
-        them too (a step's move would show as a one-cell ghost, a flicker), the smooth one
-        leaves them (a fraction of a cell is not worth another gather)."""
+    def advect(self, fields: list[Any]) -> None:
+        """Move every field along the flow by one step, in place."""
         if not self.active:
-            return
-        if self.cells:
-            self._shift([*fields, *kept])
             return
         xp = self.xp
         for field in fields:
@@ -263,35 +225,6 @@ class Flow:
                 gather *= weight
                 out += gather
             self._sharpen(out, field)
-
-    def offsets(self) -> tuple[float, float]:
-        """This step's offsets ``(uy, ux)`` of the whole-cell motion (see the module docstring)."""
-        k = self.shifts
-        return ((0.5 + k * _STRIDES[0]) % 1.0, (0.5 + k * _STRIDES[1]) % 1.0)
-
-    def _shift(self, fields: list[Any]) -> None:
-        """Move every field by whole cells: ``field[y, x] = field[y + floor(uy - vy),
-        x + floor(ux - vx)]`` on the torus."""
-        xp, n, out = self.xp, self.n, self._out
-        uy, ux = (xp.float32(u) for u in self.offsets())
-        self.shifts += 1
-        if not self.backend.is_gpu and cpu.ready():
-            for field in fields:
-                cpu.shift(field, self._vy, self._vx, uy, ux, out)
-                field[...] = out
-            return
-        rows = xp.floor(uy - self._vy).astype(xp.intp)
-        rows += xp.arange(n, dtype=xp.intp)[:, None]
-        rows %= n
-        rows *= n
-        cols = xp.floor(ux - self._vx).astype(xp.intp)
-        cols += xp.arange(n, dtype=xp.intp)[None, :]
-        cols %= n
-        rows += cols
-        index = rows.ravel()
-        for field in fields:
-            xp.take(field.ravel(), index, out=out.ravel())
-            field[...] = out
 
     def _sharpen(self, out: Any, field: Any) -> None:
         """``field = out - cx * d2x(out) - cy * d2y(out)`` (undo the bilinear blur), clipped.

@@ -8,8 +8,7 @@ Hard thresholds make the dynamics almost binary. Ring radii are in reference cel
 Cells near a threshold flip by +-delta at every step (a period-2 oscillation of the
 rule): at one step per frame (speed 0.5, or a busy CPU) the picture's mean luminance
 alternated by ~4 every frame. The picture (``density``) is therefore the mean of the
-last two states; the rule and coverage still use the state itself. When the flows move
-whole cells the earlier state moves too, or a step's move would show as a one-cell ghost.
+last two states; the rule and coverage still use the state itself.
 """
 
 from __future__ import annotations
@@ -110,9 +109,6 @@ class Mnca(FieldEngine):
         out = self.a + self._last
         out *= 0.5
         return out
-
-    def kept(self) -> list[Any]:
-        return [self._last]
 
     def initial(self, spec: SeedSpec, rng: Any) -> Any:
         n = self.world

@@ -247,7 +247,7 @@ class Organism:
         self.engine.generation += 1
         if self.engine.continuous:
             self.flow.set(params)
-            self.flow.advect(self.engine.fields(), self.engine.kept())
+            self.flow.advect(self.engine.fields())
             if self.support is not None and self.engine.name != "gray_scott":
                 self.support.after_step(params)
         self.sim_time += dt

@@ -19,7 +19,6 @@ from functools import partial
 from typing import Any
 
 from engines import Backend, Organism, Picture, get_preset, preset_values
-from engines.flow import FLOWS
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def grow(
     )
     organism = Organism(backend, spec.engine, world, seed, spec.seed, params=values)
     dt = 1.0 / steps_per_second
-    free = {**values, **{f"flow.{k}": 0.0 for k in FLOWS}}  # still: free growth
+    free = {**values, **{k: 0.0 for k in values if k.startswith("flow.")}}
     start = time.perf_counter()
     limit = float("inf") if max_seconds is None else max_seconds
     steps = 0

@@ -19,9 +19,9 @@ def centroid(field: np.ndarray) -> tuple[float, float]:
     return float((ys * field).sum() / field.sum()), float((xs * field).sum() / field.sum())
 
 
-def flow(n: int, motion: str = "smooth", **strengths: float) -> Flow:
+def flow(n: int, **strengths: float) -> Flow:
     f = Flow(numpy_backend(), n)
-    f.set({"flow.motion": motion, **{f"flow.{k}": v for k, v in strengths.items()}})
+    f.set({f"flow.{k}": v for k, v in strengths.items()})
     return f
 
 
@@ -101,45 +101,3 @@ def test_a_changed_strength_rebuilds_the_field_in_the_same_buffers():
     want_vy, want_vx = velocity(np, n, strengths(second))
     np.testing.assert_array_equal(f._vy, want_vy)
     np.testing.assert_array_equal(f._vx, want_vx)
-
-
-def test_whole_cell_motion_moves_a_lattice_without_blurring_it():
-    """Half a cell per step, as mnca_coral's flows move its rim: the smooth motion
-    blends the lattice's cells (new values appear), the whole-cell motion moves them as
-    they are, two steps making one cell, on average at the flow's speed."""
-    n = 128
-    half = 0.5 / (0.8 * n / 512)
-    lattice = (np.random.default_rng(1).random((n, n)) < 0.3).astype(np.float32)  # sharp cells
-    cells, smooth = flow(n, "cells", vertical=half), flow(n, vertical=half)
-    a, b = lattice.copy(), lattice.copy()
-    for _ in range(40):
-        cells.advect([a])
-        smooth.advect([b])
-    assert set(np.unique(a)) == {0.0, 1.0}  # no value blended
-    # moved as a whole, by about 20 cells down (40 steps of half a cell)
-    moved = [m for m in range(n) if np.array_equal(a, np.roll(lattice, m, axis=0))]
-    assert moved and abs(moved[0] - 20) <= 2, moved
-    assert len(np.unique(b)) > 2  # bilinear blends even with its blur undone
-
-
-def test_whole_cell_motion_follows_a_shearing_flow_at_its_mean_speed():
-    """A rotation: every cell's velocity differs; the blob still travels as far as the
-    smooth motion takes it, and keeps its values (each is one of the start's)."""
-    n = 128
-    start = blob(n, 0.5, 0.8)
-    cells, smooth = flow(n, "cells", rotate=1.0), flow(n, rotate=1.0)
-    a, b = start.copy(), start.copy()
-    for _ in range(60):
-        cells.advect([a])
-        smooth.advect([b])
-    (ya, xa), (yb, xb), (y0, _) = centroid(a), centroid(b), centroid(start)
-    assert yb - y0 > 5  # it went round (down, right of the centre)
-    assert abs(ya - yb) < 1.5 and abs(xa - xb) < 1.5
-    assert np.isin(a, start).all()
-
-
-def test_the_motion_choice_takes_effect_without_a_strength_change():
-    f = flow(64, vertical=0.5)
-    assert not f.cells
-    f.set({"flow.vertical": 0.5, "flow.motion": "cells"})
-    assert f.cells and f.rebuilds == 1
