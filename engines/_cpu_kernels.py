@@ -127,23 +127,35 @@ def _wrap(i, n):  # type: ignore[no-untyped-def]
 
 @_jit
 def advect(src, vy, vx, dst):  # type: ignore[no-untyped-def]
-    """Bilinear back-trace of ``src`` along ``(vy, vx)`` on the torus (gpu.py ``advect``)."""
+    """Bilinear back-trace of ``src`` along ``(vy, vx)`` on the torus (gpu.py ``advect``).
+
+    Each row in two loops: the source cells and weights (no loads from ``src``: the
+    compiler vectorises it), then the gathers; one loop doing both took 1.4 times as long.
+    """
     n = src.shape[0]
+    iy = numpy.empty(n, dtype=numpy.int64)
+    ix = numpy.empty(n, dtype=numpy.int64)
+    wy = numpy.empty(n, dtype=_F)
+    wx = numpy.empty(n, dtype=_F)
     for y in range(n):
         for x in range(n):
             sy = _F(y) - vy[y, x]
             sx = _F(x) - vx[y, x]
             fy = numpy.floor(sy)
             fx = numpy.floor(sx)
-            wy = sy - fy
-            wx = sx - fx
-            y0 = _wrap(int(fy), n)
-            x0 = _wrap(int(fx), n)
+            wy[x] = sy - fy
+            wx[x] = sx - fx
+            iy[x] = int(fy)
+            ix[x] = int(fx)
+        for x in range(n):
+            y0 = _wrap(iy[x], n)
+            x0 = _wrap(ix[x], n)
             y1 = y0 + 1 if y0 < n - 1 else 0
             x1 = x0 + 1 if x0 < n - 1 else 0
-            top = (ONE - wx) * src[y0, x0] + wx * src[y0, x1]
-            bottom = (ONE - wx) * src[y1, x0] + wx * src[y1, x1]
-            dst[y, x] = (ONE - wy) * top + wy * bottom
+            across, down = wx[x], wy[x]
+            top = (ONE - across) * src[y0, x0] + across * src[y0, x1]
+            bottom = (ONE - across) * src[y1, x0] + across * src[y1, x1]
+            dst[y, x] = (ONE - down) * top + down * bottom
 
 
 @_jit
