@@ -29,7 +29,7 @@ from typing import Any
 from engines import cpu, gpu
 from engines.base import Look, ParamDecl, param
 from engines.fft import Spectral
-from engines.frame import Fit, Upsample
+from engines.frame import Fit, Upsample, block_mean
 from engines.kernels import scale
 from engines.palette import (
     A_LEVELS,
@@ -102,11 +102,6 @@ def lut_index(xp: Any, t: Any, a: Any) -> Any:
     opacity += 0.5
     index += opacity  # integer part: t level * A_LEVELS + rounded opacity level
     return index.astype(xp.intp)
-
-
-def down2(xp: Any, x: Any) -> Any:
-    m = x.shape[0] // 2
-    return x.reshape(m, 2, m, 2).mean(axis=(1, 3), dtype=xp.float32)
 
 
 def up2(xp: Any, x: Any) -> Any:
@@ -276,7 +271,7 @@ class Colourist:
             quarter *= 1.0 / 16.0  # level 2: the mean over 4x4 blocks
         levels = [quarter]
         for _ in range(GLOW_LEVELS - 2):
-            levels.append(down2(xp, levels[-1]))
+            levels.append(block_mean(xp, levels[-1], 2))
         acc = levels[-1]
         for level in reversed(levels[:-1]):
             acc = up2(xp, acc) + level

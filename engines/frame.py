@@ -41,6 +41,20 @@ def separable_lerp(xp: Any, field: Any, rows: Any, wy: Any, cols: Any, wx: Any) 
     return left
 
 
+def block_mean(xp: Any, field: Any, b: int) -> Any:
+    """The means of ``field``'s ``b x b`` blocks (its sides multiples of ``b``): a new
+    float32 array. Sums of strided views: NumPy's mean over the block axes of a reshaped
+    view took 8.8 ms from 1024 to 512 cells on this machine, these sums 0.9 ms."""
+    rows = field[0::b].astype(xp.float32)
+    for i in range(1, b):
+        rows += field[i::b]
+    out = rows[:, 0::b].copy()
+    for j in range(1, b):
+        out += rows[:, j::b]
+    out *= 1.0 / (b * b)
+    return out
+
+
 class Fit:
     """Resample ``(N, N)`` fields to ``(height, width)`` (see the module docstring)."""
 
@@ -67,8 +81,7 @@ class Fit:
             return field
         xp = self.xp
         if self.block > 1:
-            b, m = self.block, self.n // self.block
-            field = field.reshape(m, b, m, b).mean(axis=(1, 3), dtype=xp.float32)
+            field = block_mean(xp, field, self.block)
         return separable_lerp(xp, field, self._rows[:2], self._wy, self._cols[:2], self._wx)
 
 

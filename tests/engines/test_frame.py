@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engines.frame import Fit, Upsample
+from engines.frame import Fit, Upsample, block_mean
 
 
 def disc(n: int) -> np.ndarray:
@@ -38,6 +38,17 @@ def test_downscaling_averages_instead_of_aliasing():
     checker = (np.indices((256, 256)).sum(axis=0) % 2).astype(np.float32)
     out = Fit(np, 256, 128, 128)(checker)
     np.testing.assert_allclose(out, 0.5, atol=1e-6)
+
+
+@pytest.mark.parametrize("b", [2, 3, 4])
+def test_block_means_are_the_means_of_the_blocks(b):
+    field = np.random.default_rng(b).random((12 * b, 12 * b), dtype=np.float32)
+    before = field.copy()
+    out = block_mean(np, field, b)
+    expected = field.astype(np.float64).reshape(12, b, 12, b).mean(axis=(1, 3))
+    assert out.dtype == np.float32 and out.shape == (12, 12) and out.flags.c_contiguous
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    np.testing.assert_array_equal(field, before)  # the input is left alone
 
 
 def test_upsample_is_periodic_and_preserves_the_mean():
