@@ -67,6 +67,7 @@ class Fit:
         while n % self.block:
             self.block -= 1
         m = n // self.block
+        self.blocks_only = width == height == m  # the block means are the frame
         scale *= self.block  # after the block average the world has m cells
         rows = _axis(m, height, scale)
         cols = _axis(m, width, scale)
@@ -82,6 +83,8 @@ class Fit:
         xp = self.xp
         if self.block > 1:
             field = block_mean(xp, field, self.block)
+            if self.blocks_only:
+                return field
         return separable_lerp(xp, field, self._rows[:2], self._wy, self._cols[:2], self._wx)
 
 

@@ -51,6 +51,15 @@ def test_block_means_are_the_means_of_the_blocks(b):
     np.testing.assert_array_equal(field, before)  # the input is left alone
 
 
+def test_a_whole_downscale_is_the_block_means():
+    field = np.random.default_rng(7).random((64, 64), dtype=np.float32)
+    fit = Fit(np, 64, 32, 32)
+    assert fit.blocks_only
+    np.testing.assert_array_equal(fit(field), block_mean(np, field, 2))
+    band = Fit(np, 64, 32, 16)  # a crop after the block means: resampled
+    assert band.block == 2 and not band.blocks_only and band(field).shape == (16, 32)
+
+
 def test_upsample_is_periodic_and_preserves_the_mean():
     rng = np.random.default_rng(0)
     small = rng.random((16, 16)).astype(np.float32)
