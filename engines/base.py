@@ -36,12 +36,12 @@ from engines.xp import Backend
 Kind = Literal["continuous", "enum", "trigger", "text"]
 Role = Literal["safe", "rule", "structural"]
 
-#: Default slew (seconds) per role: safe params follow a fader almost at once, rule
-#: parameters glide so the organism survives, structural ones morph the kernel shape
-#: (rebuilt in the background as they glide).
 ALIVE = 0.05
 """A cell counts as alive above this (coverage, regulation)."""
 
+#: Default slew (seconds) per role: safe params follow a fader almost at once, rule
+#: parameters glide so the organism survives, structural ones morph the kernel shape
+#: (rebuilt in the background as they glide).
 ROLE_SMOOTHING: dict[Role, float] = {"safe": 0.08, "rule": 2.0, "structural": 2.0}
 
 

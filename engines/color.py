@@ -264,11 +264,7 @@ class Colourist:
             quarter = xp.empty((n // 4, n // 4), dtype=xp.float32)
             cpu.pool4(a, quarter)
         else:
-            quarter = a[0::2] + a[1::2]
-            quarter = quarter[:, 0::2] + quarter[:, 1::2]  # 4 x the mean at n/2
-            quarter = quarter[0::2] + quarter[1::2]
-            quarter = quarter[:, 0::2] + quarter[:, 1::2]
-            quarter *= 1.0 / 16.0  # level 2: the mean over 4x4 blocks
+            quarter = block_mean(xp, a, 4)  # level 2: the mean over 4x4 blocks
         levels = [quarter]
         for _ in range(GLOW_LEVELS - 2):
             levels.append(block_mean(xp, levels[-1], 2))
