@@ -8,12 +8,14 @@ import numpy
 from numba import njit
 
 from engines import base
+from engines import gray_scott as gray_scott_engine
 
 _F = numpy.float32
 ZERO, ONE, TWO, HALF, QUARTER = _F(0.0), _F(1.0), _F(2.0), _F(0.5), _F(0.25)
 EDGE, DIAGONAL = _F(0.2), _F(0.05)
 SIXTEENTH, MIN_PEAK = _F(1.0 / 16.0), _F(0.05)
 ALIVE = _F(base.ALIVE)  # compared in float32, as NumPy compares it
+V_FLOOR = _F(gray_scott_engine.V_FLOOR)
 
 
 def _jit(fn: Any) -> Any:
@@ -27,7 +29,8 @@ def _clamp01(x: Any) -> Any:
 
 @_jit
 def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-untyped-def]
-    """One explicit Euler sub-step of ``u, v`` into ``u2, v2`` (gpu.py ``gray_scott``)."""
+    """One explicit Euler sub-step of ``u, v`` into ``u2, v2`` (gpu.py ``gray_scott``, which
+    keeps V under ``V_FLOOR``: the GPU is not slowed by subnormals)."""
     n = u.shape[0]
     for y in range(n):
         ym = y - 1 if y > 0 else n - 1
@@ -50,7 +53,8 @@ def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-unty
             uvv = uc * vc * vc
             f = feed * fm[y, x]
             u2[y, x] = _clamp01(uc + h * (du * lu - uvv + f * (ONE - uc)))
-            v2[y, x] = _clamp01(vc + h * (dv * lv + uvv - (f + kill) * vc))
+            nv = _clamp01(vc + h * (dv * lv + uvv - (f + kill) * vc))
+            v2[y, x] = nv if nv >= V_FLOOR else ZERO  # no subnormals (gray_scott.V_FLOOR)
 
 
 @_jit
