@@ -135,11 +135,24 @@ def noise_disc(
 
 
 def sparse_disc(
-    rng: numpy.random.Generator, n: int, *, radius: float = 0.15, keep: float = 0.45
+    rng: numpy.random.Generator,
+    n: int,
+    *,
+    radius: float = 0.15,
+    keep: float = 0.45,
+    grain: int = 1,
 ) -> numpy.ndarray:
     """The prototype's Gray-Scott ``dense`` seed: the top ``keep`` of uniform noise (values
-    kept as they are) inside a super-Gaussian disc of ``radius`` (fraction of the frame)."""
-    values = rng.random((n, n), dtype=numpy.float32)
+    kept as they are) inside a super-Gaussian disc of ``radius`` (fraction of the frame).
+
+    ``grain`` cells share one noise value (squares of ``grain`` x ``grain``): a world whose
+    pattern is ``grain`` times its reference size in cells gets the same noise relative to
+    the pattern, instead of one so fine that the scaled diffusion smooths it away."""
+    grain = max(1, int(grain))
+    coarse = -(-n // grain)
+    values = rng.random((coarse, coarse), dtype=numpy.float32)
+    if grain > 1:
+        values = numpy.repeat(numpy.repeat(values, grain, 0), grain, 1)[:n, :n]
     kept = numpy.where(values > 1.0 - keep, values, 0.0)
     edge = numpy.exp(-((_centred_radius(n) / max(radius, 1e-3)) ** 6))
     return (kept * edge).astype(numpy.float32)

@@ -118,6 +118,28 @@ def test_gray_scott_leaves_no_subnormal_v():
     assert (v == 0).mean() > 0.3 and v.max() > 0.2  # dead regions, and a living pattern
 
 
+def _block_agreement(field: np.ndarray) -> float:
+    """The share of 2x2 blocks whose diagonal cells are both seeded or both empty."""
+    a, b = field[0:-1:2, 0:-1:2] > 0, field[1::2, 1::2] > 0
+    return float((a == b).mean())
+
+
+def test_gray_scott_seed_noise_scales_with_the_world():
+    """The pattern is twice as many cells across in a 1024 world (the diffusion is scaled),
+    so its seed and nuclei are noise in 2x2 grains there: one value per cell was so fine
+    that the scaled diffusion smoothed half of it away before it grew (deep_sea was 1.3-1.7 %
+    lit 5-15 s into a 1024 show, against 3.8 % at 512)."""
+    rng = np.random.default_rng(3)
+    for world, agreement in ((512, (0.4, 0.6)), (1024, (0.99, 1.0))):
+        engine = engine_for("deep_sea", world=world)
+        seeded = engine.v[world // 2 - 100 : world // 2 + 100, world // 2 - 100 : world // 2 + 100]
+        assert 0.35 < (seeded > 0).mean() < 0.55  # the preset's keep (0.45) inside the disc
+        nucleus = engine.nucleus(rng, params("deep_sea"))
+        assert nucleus.shape[0] == max(8, int(0.12 * world)) | 1  # odd sizes are cut to fit
+        for field in (seeded, nucleus[20:-20, 20:-20]):
+            assert agreement[0] <= _block_agreement(field) <= agreement[1], (world, field.shape)
+
+
 def test_structural_change_rebuilds_the_kernel_in_place_when_standalone():
     engine = engine_for("coral")
     p = params("coral")
