@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
+import threading
 from typing import Any
 
-from engines import ENGINES, Engine, Organism, get_preset, numpy_backend, preset_values
+import pytest
+
+from engines import ENGINES, Engine, Organism, cpu, get_preset, numpy_backend, preset_values
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+COMPILE_S = 900
+"""The first compile on a fresh clone of a busy two-core machine took half a minute; the
+tests that use the kernels wait for it (and only they), with room to spare."""
+
+
+def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """engines.cpu as a new process finds it, with the kernels allowed (tests/conftest.py
+    turns them off for every other test)."""
+    monkeypatch.setenv("PERFORM_NUMBA", "1")
+    monkeypatch.setattr(cpu, "_done", threading.Event())
+    monkeypatch.setattr(cpu, "_stop", threading.Event())
+    monkeypatch.setattr(cpu, "_thread", None)
+    monkeypatch.setattr(cpu, "_kernels", None)
+    monkeypatch.setattr(cpu, "_reason", None)
 
 
 def params(key: str, **over: Any) -> dict[str, Any]:

@@ -6,7 +6,6 @@ NumPy code running with the reason said once."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import logging
 import os
 import shutil
@@ -14,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,32 +21,7 @@ import pytest
 from engines import Organism, cpu, get_preset, numpy_backend, preset_values
 from engines.flow import FLOWS, Flow
 from engines.gray_scott import GrayScott
-
-HAS_NUMBA = importlib.util.find_spec("numba") is not None
-COMPILE_S = 900
-"""The first compile on a fresh clone of a busy two-core machine took half a minute; the
-kernel tests wait for it (and only they), with room to spare."""
-
-
-def fresh_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    """engines.cpu as a new process finds it, with the kernels allowed (tests/conftest.py
-    turns them off for every other test)."""
-    monkeypatch.setenv("PERFORM_NUMBA", "1")
-    monkeypatch.setattr(cpu, "_done", threading.Event())
-    monkeypatch.setattr(cpu, "_stop", threading.Event())
-    monkeypatch.setattr(cpu, "_thread", None)
-    monkeypatch.setattr(cpu, "_kernels", None)
-    monkeypatch.setattr(cpu, "_reason", None)
-
-
-@pytest.fixture
-def kernels(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The kernels loaded (compiled on the first run after an install, else from the cache)."""
-    if not HAS_NUMBA:
-        pytest.skip("Numba is not installed")
-    fresh_loader(monkeypatch)
-    assert cpu.wait(COMPILE_S), cpu.reason()
-    yield
+from tests.engines.helpers import COMPILE_S, HAS_NUMBA, fresh_loader
 
 
 def gray_scott(n: int) -> GrayScott:
