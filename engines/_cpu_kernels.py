@@ -29,8 +29,8 @@ def _clamp01(x: Any) -> Any:
 
 @_jit
 def gray_scott(u, v, fm, feed, kill, du, dv, h, u2, v2):  # type: ignore[no-untyped-def]
-    """One explicit Euler sub-step of ``u, v`` into ``u2, v2`` (gpu.py ``gray_scott``, which
-    keeps V under ``V_FLOOR``: the GPU is not slowed by subnormals)."""
+    """One explicit Euler sub-step of ``u, v`` into ``u2, v2`` (gpu.py ``gray_scott``), with V
+    under ``V_FLOOR`` set to 0 (gpu.py keeps it: a GPU is not slowed by subnormals)."""
     n = u.shape[0]
     for y in range(n):
         ym = y - 1 if y > 0 else n - 1
