@@ -7,6 +7,10 @@
   averages to a low value (every direction at once), parallel stripes to nearly 1.
 * :func:`ring_fill`: the lit share of the annulus that the lit pixels occupy: a maze ring
   is about half lit (stripes and gaps), a solid band nearly all.
+* :func:`cell_share`: how much of the dark is closed *cells*: the share of the unlit
+  pixels that lie in dark regions of a cell's size not touching the frame's edge. A
+  honeycomb's walls close every dark cell (most of the dark), a lattice of dots or
+  beads leaves one dark sea between them (almost none).
 """
 
 from __future__ import annotations
@@ -49,3 +53,19 @@ def ring_fill(rgb: np.ndarray) -> float:
     lo, hi = np.percentile(r[lit], [10, 90])
     band = y[(r >= lo) & (r <= hi)]
     return float((band >= 0.5 * np.percentile(band, 90)).mean())
+
+
+def cell_share(rgb: np.ndarray, smallest: float, largest: float) -> float:
+    """Share of the unlit pixels (Y <= 16) in 4-connected dark regions of ``smallest`` to
+    ``largest`` pixels that do not touch the frame's edge."""
+    dark = luminance(rgb) <= LIT_Y
+    total = int(dark.sum())
+    if total == 0:
+        return 0.0
+    labels, count = ndimage.label(dark)
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    cells = (sizes >= smallest) & (sizes <= largest)
+    cells[0] = False  # the lit pixels
+    cells[edge] = False
+    return float(sizes[cells].sum() / total)

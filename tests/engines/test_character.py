@@ -6,7 +6,9 @@ Each check fails on the presets as they were before issue 15's character pass (m
 with the same code, seed 1, after 12 s of show time at 512^2): jellyfish's beads reach a
 coherence of 0.51 where its tubes reach 0.62; heartbeat's uniform confetti of dots 0.18
 where its eddies of stripes reach 0.27; medusa became a solid band (ring fill 0.95-0.97
-after 30 s; its maze ring 0.56-0.60) that stood still for seconds at a time.
+after 30 s; its maze ring 0.56-0.60) that stood still for seconds at a time; mnca_coral's
+flows beaded its walls into chains of dots around one dark sea (0.26-0.37 of the dark in
+closed cells at 3-12 s, where the prototype sheet's honeycomb has 0.81-0.83).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from engines import numpy_backend
 from perform.bench.liveness import FPS, Meter
 from perform.render import offline
-from tests.engines.character import coherence, ring_fill
+from tests.engines.character import cell_share, coherence, ring_fill
 
 
 def _frames(key: str, seconds: float, world: int, **overrides: object) -> Iterator[offline.Still]:
@@ -65,3 +67,17 @@ def test_medusa_stays_a_moving_maze_ring():
     report = meter.judge("medusa", "gray_scott")
     assert report.alive, report.verdict()
     assert ring_fill(last) < 0.75
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # simulated show time; a busy shared machine is slow
+def test_mnca_coral_grows_a_honeycomb():
+    """Closed walls around dark cells: most of the dark lies in closed cells of a cell's
+    size (60-1600 pixels at 512^2), at every 3 s of 12 s of show time (0.71-0.76 now)."""
+    shares = [
+        cell_share(still.rgb, 60, 1600)
+        for i, still in enumerate(_frames("mnca_coral", 12.0, 512))
+        if (i + 1) % (3 * FPS) == 0
+    ]
+    assert len(shares) == 4
+    assert min(shares) > 0.6, shares
