@@ -74,10 +74,11 @@ def test_medusa_stays_a_moving_maze_ring():
 def test_mnca_coral_grows_a_honeycomb():
     """Closed walls around dark cells: most of the dark lies in closed cells of a cell's
     size (60-1600 pixels at 512^2), at every 3 s of 12 s of show time (0.71-0.76 now)."""
+    every = round(3 * FPS)  # frames in 3 s
     shares = [
         cell_share(still.rgb, 60, 1600)
-        for i, still in enumerate(_frames("mnca_coral", 12.0, 512))
-        if (i + 1) % (3 * FPS) == 0
+        for i, still in enumerate(_frames("mnca_coral", 12.0, 512), start=1)
+        if i % every == 0
     ]
     assert len(shares) == 4
     assert min(shares) > 0.6, shares
