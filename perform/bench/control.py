@@ -43,8 +43,11 @@ def _stats(samples: list[float]) -> dict[str, float]:
 
 
 async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], list[float], float]:
-    """Send ``count`` values of color.hue; for each, the time until the store reports it,
-    from the send and from its arrival in perform (the input's own timestamp)."""
+    """Send values of color.hue until ``count`` of them were measured: for each, the time
+    until the store reports it, from the send and from its arrival in perform (the input's
+    own timestamp). Inputs coalesce a flood (the latest value per tick), so on a busy
+    machine two sends can meet in one tick and the first is superseded, never applied:
+    the sender goes on (up to three times ``count``) instead of coming up short."""
     from perform.events import CONTROL_MESSAGE
 
     store = session.store
@@ -75,7 +78,9 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
 
     def sender() -> None:
         start = time.perf_counter()
-        for i in range(count + 20):
+        for i in range(3 * count):
+            if done.is_set():
+                break
             value = 1 + i % 126
             target = start + i * SPACING
             while time.perf_counter() < target:
@@ -88,7 +93,7 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
     thread = threading.Thread(target=sender, daemon=True)
     thread.start()
     with contextlib.suppress(TimeoutError):  # a short count is reported as such
-        await asyncio.wait_for(done.wait(), timeout=count * SPACING + 20)
+        await asyncio.wait_for(done.wait(), timeout=3 * count * SPACING + 20)
     lag = await probe.stop()
     thread.join()  # it sends a bounded count; the port is deleted after (rtmidi would segfault)
     unsubscribe()

@@ -15,7 +15,7 @@ async def test_the_midi_and_osc_cases_measure_every_sample(jack, tmp_path):
     midi, inside = await control._midi_case(60, mapping)
     (osc,) = await control._osc_case(60)
     for result in (midi, inside, osc):
-        # every sample measured (the sender sends a few spare ones: it may be more)
+        # every sample measured (the sender goes on until they were: it may be more)
         assert result.metrics["samples"] >= 60, result
         assert result.metrics["p50_ms"] > 0, result
     assert not math.isnan(midi.metrics["loop_lag_p99_ms"])
