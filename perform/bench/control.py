@@ -32,6 +32,9 @@ SPACING = 0.015
 """Seconds between two sent messages (~67 per second): longer than the inputs' tick
 (:data:`perform.inputs.midi.TICK`, :data:`perform.inputs.osc.TICK`), so each message is
 applied on its own and measured; faster ones are coalesced, latest value per control."""
+MAX_SENDS = 3
+"""The sender gives up after this many times the asked-for count of sends (a value
+superseded by coalescing is never measured, so a busy machine needs a few more)."""
 
 
 def _stats(samples: list[float]) -> dict[str, float]:
@@ -47,7 +50,7 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
     until the store reports it, from the send and from its arrival in perform (the input's
     own timestamp). Inputs coalesce a flood (the latest value per tick), so on a busy
     machine two sends can meet in one tick and the first is superseded, never applied:
-    the sender goes on (up to three times ``count``) instead of coming up short."""
+    the sender goes on (up to :data:`MAX_SENDS` times ``count``) instead of coming up short."""
     from perform.events import CONTROL_MESSAGE
 
     store = session.store
@@ -78,7 +81,7 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
 
     def sender() -> None:
         start = time.perf_counter()
-        for i in range(3 * count):
+        for i in range(MAX_SENDS * count):
             if done.is_set():
                 break
             value = 1 + i % 126
@@ -93,7 +96,7 @@ async def _measure(session: Any, send: Any, count: int) -> tuple[list[float], li
     thread = threading.Thread(target=sender, daemon=True)
     thread.start()
     with contextlib.suppress(TimeoutError):  # a short count is reported as such
-        await asyncio.wait_for(done.wait(), timeout=3 * count * SPACING + 20)
+        await asyncio.wait_for(done.wait(), timeout=MAX_SENDS * count * SPACING + 20)
     lag = await probe.stop()
     thread.join()  # it sends a bounded count; the port is deleted after (rtmidi would segfault)
     unsubscribe()
