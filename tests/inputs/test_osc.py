@@ -321,6 +321,7 @@ async def test_td_style_osc_drives_parameters_and_gets_the_state_back(tmp_path):
         control_config(osc={"enabled": True, "feedback_hz": 100}), osc_out=[f"127.0.0.1:{port}"]
     )
     await session.start(engine=False)
+    feed_before = session.store.get("gray_scott.feed")  # the start-up preset's
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.connect(("127.0.0.1", session.component(OscServer).port))
@@ -336,15 +337,20 @@ async def test_td_style_osc_drives_parameters_and_gets_the_state_back(tmp_path):
         await eventually(
             lambda: receiver.last("/vj/engine/speed") == 4.0, what="clamped value back"
         )
-        # the feedback comes in several datagrams: wait for the last of them, not a time
+        # The feedback comes in several datagrams, the preset's own parameters after its
+        # name (they are its expansion): wait for everything expected, not for one of them.
+        feed = session.store.get("gray_scott.feed")
+        assert session.store.get("engine.preset") == "labyrinth" and feed != feed_before
+        expected = {
+            "/vj/engine/preset": "labyrinth",
+            "/vj/norm/engine/speed": 1.0,
+            "/vj/color/hue": 0.5,
+            # The preset brought its own parameters with it, and TD hears about those too.
+            "/vj/gray_scott/feed": pytest.approx(feed),
+        }
         await eventually(
-            lambda: receiver.last("/vj/engine/preset") == "labyrinth", what="the preset back"
-        )
-        assert receiver.last("/vj/norm/engine/speed") == 1.0
-        assert receiver.last("/vj/color/hue") == 0.5
-        # The preset brought its own parameters with it, and TD hears about those too.
-        assert receiver.last("/vj/gray_scott/feed") == pytest.approx(
-            session.store.get("gray_scott.feed")
+            lambda: all(receiver.last(a) == v for a, v in expected.items()),
+            what=lambda: {a: receiver.last(a) for a in expected},
         )
     finally:
         sock.close()
