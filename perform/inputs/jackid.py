@@ -12,6 +12,14 @@ asks libjack directly (ctypes) through one client that never activates — no pr
 callback, no ports, so the MIDI graph is not touched. A scan asks, for each device port
 the app has open, whether it is still connected to one of the app's own clients
 (``perform``, ``perform-01``...); if not, the device was replugged and is reopened.
+
+The connections alone were not enough on a loaded machine: they are read from the graph
+of the running cycle, which jack2 switches only when a cycle finishes in time, and the
+replugged port sits in the old one's slot, so the old connection was still reported for
+up to 15 s in the replug drill under load (the LEDs stayed dark that long; the
+likely cause of the drill's one miss past 30 s in a loaded CI). The scan also
+asks the server for the UUID of the port's *client*, which is new each time a client
+opens: a device client that changed UUID under the same name was replugged.
 """
 
 from __future__ import annotations
@@ -57,6 +65,8 @@ class JackIdentity:
         lib.jack_port_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.jack_port_get_all_connections.restype = ctypes.POINTER(ctypes.c_char_p)
         lib.jack_port_get_all_connections.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        lib.jack_get_uuid_for_client_name.restype = ctypes.c_void_p  # char*, jack_free'd
+        lib.jack_get_uuid_for_client_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.jack_free.restype = None
         lib.jack_free.argtypes = [ctypes.c_void_p]
         lib.jack_client_close.restype = ctypes.c_int
@@ -97,6 +107,34 @@ class JackIdentity:
                         i += 1
                 finally:
                     lib.jack_free(peers)
+            return found
+
+    def owners(self, names: Iterable[str]) -> dict[str, str]:
+        """For each port name whose client exists now: that client's UUID.
+
+        The server gives every client it opens a new UUID (jack2: a counter), so a device
+        that closed its client and opened it again under the same name is told apart
+        even while the connection table still shows the old connection (jack2 reuses the
+        port slot, and its connections are read from the graph of the running cycle,
+        which a loaded server switches late: a replug went unseen for 15 s). Asked of
+        the server itself, not of that graph. Empty when libjack or the server is not
+        reachable.
+        """
+        with self._lock:
+            if not self._open():
+                return {}
+            lib = self._lib
+            assert lib is not None
+            found: dict[str, str] = {}
+            for name in names:
+                client = name.split(":", 1)[0]
+                uuid = lib.jack_get_uuid_for_client_name(self._client, client.encode())
+                if not uuid:
+                    continue
+                try:
+                    found[name] = ctypes.string_at(uuid).decode(errors="replace")
+                finally:
+                    lib.jack_free(uuid)
             return found
 
     def close(self, wait: float = CLOSE_WAIT) -> None:

@@ -74,6 +74,27 @@ _CLOCK = {
 }
 
 
+def _replugged(
+    port: str | None,
+    name: str | None,
+    owner: str | None,
+    linked: dict[str, bool],
+    owners: dict[str, str],
+) -> bool:
+    """Is ``port``, listed under the name the app opened, a new port by that name?
+
+    Either JACK no longer shows it connected to the app, or its client's UUID is not
+    the one recorded at opening (a port or client JACK cannot find counts as neither:
+    the listing decides then).
+    """
+    if port is None or port != name:
+        return False
+    if not linked.get(port, True):
+        return True
+    now = owners.get(port)
+    return owner is not None and now is not None and now != owner
+
+
 @dataclass
 class Link:
     """One device's ports and state."""
@@ -85,6 +106,9 @@ class Link:
     in_name: str | None = None
     out_port: Any = None
     out_name: str | None = None
+    in_owner: str | None = None
+    """JACK only: the UUID of the device's client when its input was opened."""
+    out_owner: str | None = None
     state: str = "absent"
     announced: bool = False
     sent: int = 0
@@ -190,7 +214,9 @@ class MidiInput:
         """List the ports once and open, close or reopen whatever changed."""
         assert self._loop is not None
         try:
-            inputs, outputs, linked = await self._loop.run_in_executor(None, self._list_ports)
+            inputs, outputs, linked, owners = await self._loop.run_in_executor(
+                None, self._list_ports
+            )
         except Exception as exc:
             if self.backend_error is None:
                 self.backend_error = ports.backend_hint(self.backend_key, exc)
@@ -211,53 +237,61 @@ class MidiInput:
         out_ports = ports.assign(outputs, [o for o in out_patterns.values() if o])
         for pattern, link in list(self.links.items()):
             port = in_ports.get(pattern)
-            stale = (
-                link.in_port is not None
-                and port == link.in_name
-                and not linked.get(port or "", True)
+            stale = link.in_port is not None and _replugged(
+                port, link.in_name, link.in_owner, linked, owners
             )
             await self._update_input(link, port, stale=stale)
             out = out_patterns.get(pattern)
             port = out_ports.get(out) if out else None
-            stale = (
-                link.out_port is not None
-                and port == link.out_name
-                and not linked.get(port or "", True)
+            stale = link.out_port is not None and _replugged(
+                port, link.out_name, link.out_owner, linked, owners
             )
             await self._update_output(link, port, stale=stale)
 
-    def _list_ports(self) -> tuple[list[str], list[str], dict[str, bool]]:
+    def _list_ports(self) -> tuple[list[str], list[str], dict[str, bool], dict[str, str]]:
         """Scan (worker thread). ALSA and JACK print their own errors straight to fd 2,
         which would scribble over the TUI: the scan runs with fd 2 silenced, and what went
         wrong reaches the performer as one notice with a fix.
 
         Also returns, on JACK, whether each device port the app has open is still
-        connected to it: a device replugged between two scans comes back under the same
-        name but unconnected (see :mod:`perform.inputs.jackid`). ALSA gives a replugged
-        device a new client number, so its name changes and the name check suffices.
+        connected to it, and the UUID of its client: a device replugged between two
+        scans comes back under the same name but unconnected, in a client with a new
+        UUID (see :mod:`perform.inputs.jackid`). ALSA gives a replugged device a new
+        client number, so its name changes and the name check suffices.
         """
         with self._ports_lock:
             return self._list_ports_locked()
 
-    def _list_ports_locked(self) -> tuple[list[str], list[str], dict[str, bool]]:
+    def _list_ports_locked(
+        self,
+    ) -> tuple[list[str], list[str], dict[str, bool], dict[str, str]]:
         links = list(self.links.values())
         borrow_in = next((k.in_port for k in links if k.in_port is not None), None)
         borrow_out = next((k.out_port for k in links if k.out_port is not None), None)
         with ports.quiet_stderr():
             inputs, outputs = self._scanner.list(borrow_in, borrow_out)
             linked: dict[str, bool] = {}
+            owners: dict[str, str] = {}
             if self._identity is not None:
                 open_names = [k.in_name for k in links if k.in_port is not None and k.in_name]
                 open_names += [k.out_name for k in links if k.out_port is not None and k.out_name]
                 if open_names:
                     linked = self._identity.connected_to_us(open_names, rtports.CLIENT)
-        return inputs, outputs, linked
+                    owners = self._identity.owners(open_names)
+        return inputs, outputs, linked, owners
+
+    def _owner(self, port: str) -> str | None:
+        """(worker thread) The UUID of ``port``'s JACK client now; None off JACK."""
+        if self._identity is None:
+            return None
+        with ports.quiet_stderr():
+            return self._identity.owners([port]).get(port)
 
     async def _update_input(self, link: Link, port: str | None, *, stale: bool = False) -> None:
         assert self._loop is not None
         if stale:
             self.stats.replugs += 1
-            log.info("%s was replugged (%s is no longer connected): reopening", link.name, port)
+            log.info("%s was replugged (%s is a new port): reopening", link.name, port)
         if link.in_port is not None and (port != link.in_name or stale):
             self._reader.remove(link.pattern)
             old, link.in_port = link.in_port, None
@@ -295,6 +329,7 @@ class MidiInput:
         self._reader.add(link.pattern, link.in_port)
         was_lost = link.state == "lost"
         link.in_name, link.state, link.announced = port, "connected", True
+        link.in_owner = await self._loop.run_in_executor(None, self._owner, port)
         link.decoder = MidiDecoder(link.decoder.device, link.decoder.cc14)
         if link.device is not None and link.device.auto:
             self.hub.activate(link.device)
@@ -321,6 +356,7 @@ class MidiInput:
             log.warning("cannot open MIDI output %s: %s", port, exc)
             return
         link.out_name = port
+        link.out_owner = await self._loop.run_in_executor(None, self._owner, port)
         self._device_state(link, "out", "connected", port)
         device_id = link.device.id if link.device is not None else link.pattern
         for callback in list(self._on_output):
