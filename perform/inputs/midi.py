@@ -295,7 +295,8 @@ class MidiInput:
         if link.in_port is not None and (port != link.in_name or stale):
             self._reader.remove(link.pattern)
             old, link.in_port = link.in_port, None
-            await self._loop.run_in_executor(None, self._close, old)
+            # Said before the close: closing waits for the JACK server, which a starved
+            # machine kept for up to 12 s (the performer saw nothing that long).
             if port is None or stale:
                 link.state = "lost"
                 self._device_state(link, "in", "lost", link.in_name)
@@ -305,6 +306,8 @@ class MidiInput:
                     title="MIDI device LOST",
                     severity="warning",
                 )
+            await self._loop.run_in_executor(None, self._close, old)
+            if port is None:
                 return
         if port is None or link.in_port is not None:
             if port is None and not link.announced:
@@ -344,8 +347,8 @@ class MidiInput:
         assert self._loop is not None
         if link.out_port is not None and (port != link.out_name or stale):
             old, link.out_port = link.out_port, None
+            self._device_state(link, "out", "lost", link.out_name)  # before the close, as above
             await self._loop.run_in_executor(None, self._close, old)
-            self._device_state(link, "out", "lost", link.out_name)
         if port is None or link.out_port is not None:
             return
         try:

@@ -154,6 +154,40 @@ async def test_a_replug_a_patchbay_reconnects_at_once_is_seen_and_its_leds_resen
         await session.stop()
 
 
+async def test_an_unplugged_controller_shows_lost_while_its_port_is_still_closing(
+    controllers, monkeypatch
+):
+    """Closing a port waits for the JACK server, which a starved machine kept for up to
+    12 s: LOST used to be shown only once the close returned. The close is held back
+    here (the port, the server and the unplug are real) until LOST has been seen."""
+    nano, session, devices, midi = await _started_with_a_nano(controllers)
+    release = threading.Event()
+    closing = threading.Event()
+    real_close = MidiInput._close
+
+    def slow_close(self: MidiInput, port: object) -> None:
+        closing.set()
+        release.wait(REOPEN_WAIT)
+        real_close(self, port)
+
+    try:
+        await eventually(lambda: devices.count("out", "connected") == 1, timeout=30)
+        monkeypatch.setattr(MidiInput, "_close", slow_close)
+        nano.unplug()
+        await eventually(
+            lambda: devices.count("in", "lost") == 1 and closing.is_set(),
+            timeout=REOPEN_WAIT,
+            what=lambda: (
+                f"LOST shown ({devices.count('in', 'lost')}) while closing ({closing.is_set()})"
+            ),
+        )
+        assert not release.is_set()  # the close has not returned
+        assert midi.links["nanoKONTROL2"].state == "lost"
+    finally:
+        release.set()
+        await session.stop()
+
+
 async def test_a_fader_flood_keeps_the_engine_stepping_and_the_last_position_lands(
     controllers, tmp_path
 ):
