@@ -13,13 +13,15 @@ callback, no ports, so the MIDI graph is not touched. A scan asks, for each devi
 the app has open, whether it is still connected to one of the app's own clients
 (``perform``, ``perform-01``...); if not, the device was replugged and is reopened.
 
-The connections alone were not enough on a loaded machine: they are read from the graph
-of the running cycle, which jack2 switches only when a cycle finishes in time, and the
-replugged port sits in the old one's slot, so the old connection was still reported for
-up to 15 s in the replug drill under load (the LEDs stayed dark that long; the
-likely cause of the drill's one miss past 30 s in a loaded CI). The scan also
-asks the server for the UUID of the port's *client*, which is new each time a client
-opens: a device client that changed UUID under the same name was replugged.
+The connections alone were not enough. A patchbay that restores connections (QjackCtl's,
+aj-snapshot) reconnects a replugged device before the next scan. And in the replug drill
+under two busy loops the old connection was still reported for up to 15 s (the LEDs
+stayed dark that long; the likely cause of the drill's one miss past 30 s in a loaded
+CI), most likely because clients read the graph of the running cycle, which jack2
+switches only when a cycle finishes in time, and the replugged port takes the old one's
+slot. So the scan also asks the server for the UUID of the port's *client*, which is new
+each time a client opens: a device client whose UUID changed under the same name was
+replugged.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class JackIdentity:
         self._lib: ctypes.CDLL | None = None
         self._client: int | None = None
         self._lock = threading.Lock()
+        self._uuids = False
         self.unavailable: str | None = None
 
     def _open(self) -> bool:
@@ -65,8 +68,10 @@ class JackIdentity:
         lib.jack_port_by_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.jack_port_get_all_connections.restype = ctypes.POINTER(ctypes.c_char_p)
         lib.jack_port_get_all_connections.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        lib.jack_get_uuid_for_client_name.restype = ctypes.c_void_p  # char*, jack_free'd
-        lib.jack_get_uuid_for_client_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        self._uuids = hasattr(lib, "jack_get_uuid_for_client_name")  # every jack2, jack1 0.121+
+        if self._uuids:
+            lib.jack_get_uuid_for_client_name.restype = ctypes.c_void_p  # char*, jack_free'd
+            lib.jack_get_uuid_for_client_name.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.jack_free.restype = None
         lib.jack_free.argtypes = [ctypes.c_void_p]
         lib.jack_client_close.restype = ctypes.c_int
@@ -114,14 +119,13 @@ class JackIdentity:
 
         The server gives every client it opens a new UUID (jack2: a counter), so a device
         that closed its client and opened it again under the same name is told apart
-        even while the connection table still shows the old connection (jack2 reuses the
-        port slot, and its connections are read from the graph of the running cycle,
-        which a loaded server switches late: a replug went unseen for 15 s). Asked of
-        the server itself, not of that graph. Empty when libjack or the server is not
-        reachable.
+        even when it is connected to the app again (a patchbay) or the connection table
+        still shows the old connection (a loaded server: a replug went unseen for 15 s).
+        Asked of the server itself, not read from the graph. Empty when libjack, the
+        call or the server is not there.
         """
         with self._lock:
-            if not self._open():
+            if not self._open() or not self._uuids:
                 return {}
             lib = self._lib
             assert lib is not None
