@@ -281,10 +281,11 @@ class MidiInput:
         return inputs, outputs, linked, owners
 
     def _owner(self, port: str) -> str | None:
-        """(worker thread) The UUID of ``port``'s JACK client now; None off JACK."""
+        """(worker thread) The UUID of ``port``'s JACK client now; None off JACK. Under
+        the ports lock, as the scan: quitting closes the lookup client only after it."""
         if self._identity is None:
             return None
-        with ports.quiet_stderr():
+        with self._ports_lock, ports.quiet_stderr():
             return self._identity.owners([port]).get(port)
 
     async def _update_input(self, link: Link, port: str | None, *, stale: bool = False) -> None:

@@ -61,6 +61,7 @@ def _led_path(nano: VirtualController, devices: DeviceLog, midi: MidiInput) -> s
     )
 
 
+@pytest.mark.timeout(600)  # 20 replugs, each allowed REOPEN_WAIT on a busy machine
 async def test_twenty_quick_replugs_are_all_detected_and_the_leds_resent(controllers):
     nano, session, devices, midi = await _started_with_a_nano(controllers)
     try:
